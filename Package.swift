@@ -1,0 +1,46 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "swift-gta",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "GTA", targets: ["GTA"]),
+        .library(name: "GTAMariaDB", targets: ["GTAMariaDB"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
+    ],
+    targets: [
+        // The core: task manager, scheduler, scanner, built-in tasks and the thin database protocol.
+        // It imports no C and no backend.
+        .target(
+            name: "GTA",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+            ]
+        ),
+        // MariaDB Connector/C, seen from Swift.
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
+        // The MySQL / MariaDB backend: connection, pool, database, dialect, errors.
+        .target(
+            name: "GTAMariaDB",
+            dependencies: ["GTA", "CMariaDB", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "GTATests", dependencies: ["GTA"]),
+        .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
+    ]
+)
+
+// Strict settings for every Swift target, in one place.
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.treatAllWarnings(as: .error))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,8 @@
+#ifndef GTA_CMARIADB_SHIM_H
+#define GTA_CMARIADB_SHIM_H
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#endif

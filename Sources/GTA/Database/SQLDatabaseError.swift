@@ -1,0 +1,24 @@
+/// What a backend's error says about its cause, so that the task library can react without
+/// knowing the backend: retry a deadlock, accept a duplicate key, drop a lost connection.
+///
+/// A backend's error type conforms; the MariaDB backend's `MariaDBError` does.
+public protocol SQLDatabaseError: Error, Sendable {
+    /// A unique or primary key already holds the value (MySQL 1062).
+    var isDuplicateKey: Bool { get }
+    /// The transaction was chosen as a deadlock victim and rolled back (MySQL 1213).
+    var isDeadlock: Bool { get }
+    /// A lock wait timed out (MySQL 1205); only the statement was rolled back.
+    var isLockWaitTimeout: Bool { get }
+    /// The connection to the server is gone (MySQL client errors 2006, 2013 and friends).
+    var isConnectionLost: Bool { get }
+}
+
+extension SQLDatabaseError {
+    /// A deadlock or a lock wait timeout: running the transaction again may succeed.
+    public var isTransient: Bool { isDeadlock || isLockWaitTimeout }
+}
+
+extension Error {
+    /// This error as a classified database error, when it is one.
+    var asDatabaseError: (any SQLDatabaseError)? { self as? any SQLDatabaseError }
+}

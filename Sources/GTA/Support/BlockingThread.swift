@@ -1,0 +1,89 @@
+import Foundation
+
+/// A dedicated OS thread that runs blocking work (C calls) one item at a time, off Swift's
+/// cooperative thread pool, and resumes the awaiting task when each item is done.
+///
+/// Backends give each connection its own `BlockingThread`: a C handle is then only ever used by
+/// one thread at a time, and a blocking network call never stalls the cooperative pool.
+///
+/// Work submitted by ``run(_:)`` runs to completion even when the awaiting task is cancelled,
+/// so a connection is never left halfway through a protocol exchange.
+package final class BlockingThread: @unchecked Sendable {
+    // @unchecked: `queue` and `stopped` are only touched while `condition` is locked.
+    private let condition = NSCondition()
+    private var queue: [() -> Void] = []
+    private var head = 0
+    private var stopped = false
+    private let name: String
+
+    /// Starts the thread.
+    package init(name: String) {
+        self.name = name
+        let thread = Thread { [self] in self.loop() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while head == queue.count && !stopped {
+                condition.wait()
+            }
+            if head == queue.count && stopped {
+                condition.unlock()
+                return
+            }
+            let item = queue[head]
+            head += 1
+            if head > 64 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            condition.unlock()
+            item()
+        }
+    }
+
+    private func enqueue(_ item: @escaping () -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return false }
+        queue.append(item)
+        condition.signal()
+        return true
+    }
+
+    /// Runs `work` on this thread and returns its result.
+    /// - Throws: what `work` throws, or ``BlockingThreadStoppedError`` after ``stop()``.
+    package func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let accepted = enqueue {
+                continuation.resume(with: Result { try work() })
+            }
+            if !accepted {
+                continuation.resume(throwing: BlockingThreadStoppedError(name: name))
+            }
+        }
+    }
+
+    /// Runs `work` on this thread without waiting for it.
+    package func submit(_ work: @escaping @Sendable () -> Void) {
+        _ = enqueue(work)
+    }
+
+    /// Lets the thread finish what is queued, then end. Later submissions fail.
+    package func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+}
+
+/// Work was submitted to a ``BlockingThread`` that had been stopped.
+package struct BlockingThreadStoppedError: Error, CustomStringConvertible {
+    package let name: String
+    package var description: String { "the connection thread '\(name)' has stopped" }
+}
