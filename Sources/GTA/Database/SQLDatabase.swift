@@ -14,6 +14,7 @@ public protocol SQLExecutor: Sendable {
 
     /// Runs a statement that returns no rows (`INSERT`, `UPDATE`, `DELETE`, DDL).
     /// - Returns: the rows affected and the last insert id.
+    @discardableResult
     func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult
 
     /// Runs a query and returns all of its rows.

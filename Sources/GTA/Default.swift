@@ -1,0 +1,58 @@
+import ServiceContextModule
+import Synchronization
+
+/// The default manager behind the free-standing functions (Go's package-level API).
+private let defaultManagerBox = Mutex<TaskManager?>(nil)
+
+/// Creates the default manager and starts it. Go: `StartWithOptions(db, table, options...)`.
+/// Call it before the other free-standing functions.
+///
+/// - Throws: ``GTAError/invalidTableName``, ``GTAError/optionInvalid``, or
+///   ``GTAError/unexpected`` when a default manager is already running (stop it first).
+public func startWithOptions(_ db: any SQLDatabase, table: String, _ options: Option...) throws {
+    let manager = try TaskManager(db: db, table: table, options: options)
+    try defaultManagerBox.withLock { current in
+        if let current, current.isStarted, !current.scheduler.stopping.load(ordering: .relaxed) {
+            throw GTAError(.unexpected, "the default task manager is already started; stop it before starting another")
+        }
+        current = manager
+    }
+    manager.start()
+}
+
+/// The default manager. Go: `DefaultManager()`.
+/// - Throws: ``GTAError/notStarted`` before ``startWithOptions(_:table:_:)``.
+public func defaultManager() throws -> TaskManager {
+    guard let manager = defaultManagerBox.withLock({ $0 }) else {
+        throw GTAError(.notStarted, "call startWithOptions(_:table:_:) before using the default task manager")
+    }
+    return manager
+}
+
+/// Registers a definition with the default manager. Go: `Register`.
+public func register(_ key: TaskKey, _ definition: TaskDefinition) throws {
+    try defaultManager().register(key, definition)
+}
+
+/// Creates a task on the default manager. Go: `Run`.
+public func run(_ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil) async throws {
+    try await defaultManager().run(key, argument, context: context)
+}
+
+/// Creates a task in the caller's transaction on the default manager. Go: `RunWithTx`.
+public func runWithTx(
+    _ tx: any SQLTransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil
+) async throws {
+    try await defaultManager().runWithTx(tx, key, argument, context: context)
+}
+
+/// The default manager's transaction wrapper. Go: `Transaction`.
+public func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+    try await defaultManager().transaction(body)
+}
+
+/// Stops the default manager. Go: `Stop(wait)`. Does nothing before it was started.
+public func stop(wait: Bool) async {
+    guard let manager = defaultManagerBox.withLock({ $0 }) else { return }
+    await manager.stop(wait: wait)
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Claims `initialized` rows of this instance's keys while the pool has room, and hands them to
+/// the pool (Go: `scanner.go`).
+///
+/// A claim takes as many rows as there are free slots (up to ``Scanner/batchLimit``) with
+/// `SELECT ... FOR UPDATE SKIP LOCKED` and an optimistic update to `running`, in one short
+/// transaction, so instances never claim the same row.
+struct Scanner: Sendable {
+    let scheduler: Scheduler
+
+    /// The most rows one scan claims, also when the pool is unbounded.
+    static let batchLimit = 1000
+
+    /// Scans until the surrounding task is cancelled.
+    func run() async {
+        let config = scheduler.config
+        let logger = scheduler.logger
+        while !Task.isCancelled {
+            var interval = config.scanInterval
+            do {
+                if try await scanOnce() > 0 { interval = config.instantScanInterval }
+            } catch is CancellationError {
+                return
+            } catch {
+                if let db = error.asDatabaseError, db.isTransient {
+                    // Another instance held the rows; try again soon.
+                    logger.debugf("[scan] claim met a lock conflict, retrying, err[\(error)]")
+                    interval = config.instantScanInterval
+                } else {
+                    logger.errorf("[scan] claim tasks failed, err[\(error)]")
+                }
+            }
+            do {
+                try await Task.sleep(for: interval.jittered())
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// One claim. Returns how many tasks it handed to the pool.
+    func scanOnce() async throws -> Int {
+        let (plain, sensitive) = scheduler.registry.claimableKeys()
+        guard !(plain.isEmpty && sensitive.isEmpty) else { return 0 }
+        let slots = scheduler.pool.reserve(upTo: Self.batchLimit)
+        guard slots > 0 else { return 0 }
+        let claimed: [TaskRecord]
+        do {
+            claimed = try await scheduler.store.claim(
+                keys: plain,
+                sensitiveKeys: sensitive,
+                initializedAfter: Date().addingTimeInterval(-scheduler.config.initializedTimeout.timeInterval),
+                limit: slots,
+                on: scheduler.db
+            )
+        } catch {
+            scheduler.pool.release(slots)
+            throw error
+        }
+        scheduler.pool.release(slots - claimed.count)
+        for task in claimed {
+            scheduler.schedule(task, reserved: true)
+        }
+        return claimed.count
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import ServiceContextModule
+import Synchronization
+
+/// Creates tasks and runs them on the pool, with retries and the final status change
+/// (Go: `scheduler.go`).
+final class Scheduler: Sendable {
+    let db: any SQLDatabase
+    let store: TaskStore
+    let config: TaskConfig
+    let registry: Registry
+    let pool: WorkerPool
+    let assembler: Assembler
+    let logger: any Logger
+    /// Set once stop begins: new tasks are then written `initialized` for another instance.
+    let stopping = Atomic<Bool>(false)
+
+    init(db: any SQLDatabase, store: TaskStore, config: TaskConfig, registry: Registry) {
+        self.db = db
+        self.store = store
+        self.config = config
+        self.registry = registry
+        self.pool = WorkerPool(capacity: config.poolSize)
+        self.assembler = Assembler(defaultMarshaler: config.ctxMarshaler)
+        self.logger = config.logger
+    }
+
+    // MARK: Creating
+
+    /// Creates a task on `executor`: `running` with a reserved slot inside this manager's
+    /// transaction wrapper while the pool has room, `initialized` otherwise.
+    func createTask(on executor: any SQLExecutor, context: ServiceContext, key: TaskKey, argument: (any Sendable)?) async throws {
+        guard let definition = registry.definition(key) else {
+            throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
+        }
+        let wrapper = (executor as? TaskTransaction).flatMap { $0.scheduler === self ? $0 : nil }
+        if config.dryRun {
+            try createDryRun(key: key, definition: definition, context: context, argument: argument, wrapper: wrapper)
+            return
+        }
+        var task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
+        if let wrapper, !stopping.load(ordering: .relaxed), pool.reserve(upTo: 1) == 1 {
+            task.taskStatus = .running
+            do {
+                task.id = try await store.insert(task, on: wrapper.base)
+            } catch {
+                pool.release(1)
+                throw error
+            }
+            wrapper.pending.append(task)
+        } else {
+            task.id = try await store.insert(task, on: (executor as? TaskTransaction)?.base ?? executor)
+        }
+        logger.debugf("[CreateTask] async task created, task_key[\(key)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
+    }
+
+    private func createDryRun(
+        key: TaskKey, definition: TaskDefinition, context: ServiceContext, argument: (any Sendable)?, wrapper: TaskTransaction?
+    ) throws {
+        var task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .running)
+        task.id = UInt64.random(in: 1...UInt64.max)
+        if let wrapper {
+            _ = pool.reserve(upTo: 1)
+            wrapper.pending.append(task)
+        } else {
+            logger.warnf("[CreateTask] Using dry run mode in non-builtin transaction, this task may be scheduled before the transaction is committed!")
+            let delayed = task
+            Task {
+                try? await Task.sleep(for: .milliseconds(500))
+                self.schedule(delayed, reserved: false)
+            }
+        }
+        logger.debugf("[CreateTask] dry run task created, task_key[\(key)], task_id[\(task.id)]")
+    }
+
+    /// Hands committed tasks to the pool (their slots are reserved).
+    func dispatch(_ tasks: [TaskRecord]) {
+        for task in tasks { schedule(task, reserved: true) }
+    }
+
+    /// Gives back the slots of tasks whose transaction rolled back.
+    func abandon(_ tasks: [TaskRecord]) {
+        pool.release(tasks.count)
+    }
+
+    // MARK: Running
+
+    /// Runs a `running` task on the pool.
+    func schedule(_ task: TaskRecord, reserved: Bool) {
+        guard task.taskStatus == .running else {
+            logger.errorf("[GoScheduleTask] invalid task status, task_key[\(task.taskKey)], task_status[\(task.taskStatus)]")
+            if reserved { pool.release(1) }
+            return
+        }
+        pool.start(id: task.id, reserved: reserved) { [self] in
+            await self.execute(task)
+        }
+    }
+
+    /// Tries the handler up to `retryTimes + 1` times, then records the outcome.
+    func execute(_ task: TaskRecord) async {
+        let started = ContinuousClock.now
+        guard let definition = registry.definition(task.taskKey) else {
+            logger.errorf("[scheduleTask] task key not registered, task_key[\(task.taskKey)], task_id[\(task.id)]")
+            await finish(task, definition: nil, succeeded: false)
+            return
+        }
+        logger.debugf("[scheduleTask] schedule task start, task_key[\(task.taskKey)], task_id[\(task.id)]")
+        var succeeded = false
+        attempts: for attempt in 0...max(0, definition.retryTimes) {
+            if attempt > 0 {
+                do {
+                    try await Task.sleep(for: definition.retryDelay(attempt))
+                } catch {
+                    logger.warnf("[scheduleTask] retry cancelled by stop, task_key[\(task.taskKey)], task_id[\(task.id)]")
+                    break attempts
+                }
+                logger.warnf("[scheduleTask] start retry, current retry times[\(attempt)], task_key[\(task.taskKey)], task_id[\(task.id)]")
+            }
+            let context: ServiceContext
+            let argument: (any Sendable)?
+            do {
+                (context, argument) = try assembler.disassemble(task, definition: definition)
+            } catch {
+                // Decoding fails the same way every time: no retry.
+                logger.errorf("[executeTask] disassemble task error, err[\(error)], task_key[\(task.taskKey)], task_id[\(task.id)]")
+                break attempts
+            }
+            do {
+                try await ServiceContext.withValue(context) {
+                    try await definition.invoke?(context, argument)
+                }
+                succeeded = true
+                break attempts
+            } catch {
+                logger.warnf("[executeTask] task handler failed, err[\(error)], task_key[\(task.taskKey)], task_id[\(task.id)], attempt[\(attempt)]")
+            }
+        }
+        let cost = ContinuousClock.now - started
+        if succeeded {
+            logger.debugf("[scheduleTask] schedule task succeeded, cost[\(cost)], task_key[\(task.taskKey)], task_id[\(task.id)]")
+        } else {
+            logger.errorf("[scheduleTask] schedule task failed, cost[\(cost)], task_key[\(task.taskKey)], task_id[\(task.id)]")
+        }
+        await finish(task, definition: definition, succeeded: succeeded)
+    }
+
+    /// `running -> succeeded | failed`, or a delete for clean-succeeded kinds. Zero rows changed
+    /// means someone else moved the row: reported, never ignored.
+    private func finish(_ task: TaskRecord, definition: TaskDefinition?, succeeded: Bool) async {
+        guard !config.dryRun else { return }
+        let target: TaskStatus = succeeded ? .succeeded : .failed
+        let clean = succeeded && (definition?.cleanSucceeded ?? false)
+        var attempt = 0
+        while true {
+            do {
+                let changed =
+                    clean
+                    ? try await store.delete(id: task.id, status: .running, on: db)
+                    : try await store.updateStatus(id: task.id, from: .running, to: target, on: db)
+                if changed == 0 {
+                    let error = GTAError(.zeroRowsAffected, "task \(task.id) was no longer running when it ended as \(target)")
+                    if stopping.load(ordering: .relaxed) {
+                        logger.warnf("[scheduleTask] change running task status error, err[\(error)] (handed back at stop), task_key[\(task.taskKey)], task_id[\(task.id)]")
+                    } else {
+                        logger.errorf("[scheduleTask] change running task status error, err[\(error)], task_key[\(task.taskKey)], task_id[\(task.id)]")
+                    }
+                }
+                return
+            } catch {
+                attempt += 1
+                let transient = error.asDatabaseError.map { $0.isTransient || $0.isConnectionLost } ?? false
+                if transient && attempt < 5 {
+                    try? await Task.sleep(for: .milliseconds(50 * attempt))
+                    continue
+                }
+                logger.errorf("[scheduleTask] change running task status error, err[\(error)], task_key[\(task.taskKey)], task_id[\(task.id)]")
+                return
+            }
+        }
+    }
+
+    // MARK: Stopping
+
+    /// Waits for running tasks (up to the wait timeout), then hands the rest back as `initialized`.
+    func stop(wait: Bool) async {
+        stopping.store(true, ordering: .relaxed)
+        guard pool.runningCount > 0 else { return }
+        if wait {
+            logger.infof("[Stop] current running tasks len[\(pool.runningCount)], waiting...")
+            if await pool.waitUntilIdle(timeout: config.waitTimeout) {
+                logger.infof("[Stop] current running tasks finished")
+                return
+            }
+        }
+        let ids = pool.runningIDs
+        guard !ids.isEmpty else { return }
+        pool.cancelAll()
+        guard !config.dryRun else { return }
+        do {
+            let changed = try await store.updateStatus(ids: ids, from: .running, to: .initialized, on: db)
+            logger.infof("[Stop] change current running tasks to initialized, len[\(ids.count)], changed len[\(changed)]")
+        } catch {
+            logger.errorf("[Stop] update task status from running to initialized failed, err[\(error)]")
+        }
+    }
+}

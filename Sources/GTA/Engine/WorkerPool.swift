@@ -1,0 +1,122 @@
+import Synchronization
+
+/// A bounded pool of task handlers in flight (Go: the `ants` pool).
+///
+/// A slot is reserved before a row is written as `running` (commit hook) or claimed (scanner),
+/// so a task handed to the pool always has room. Each job runs in its own Swift task; the pool
+/// tracks them so that ``TaskManager/stop(wait:)`` can wait for them or hand them back.
+final class WorkerPool: Sendable {
+    /// The most jobs at once; `nil` is unbounded.
+    let capacity: Int?
+
+    private struct State {
+        var used = 0
+        var nextToken = 0
+        var jobs: [Int: (id: UInt64, task: Task<Void, Never>)] = [:]
+        var idleWaiters: [@Sendable () -> Void] = []
+    }
+    private let state = Mutex(State())
+
+    init(capacity: Int?) {
+        self.capacity = capacity
+    }
+
+    /// Free slots now (for an unbounded pool, `Int.max`).
+    var freeSlots: Int {
+        guard let capacity else { return Int.max }
+        return state.withLock { max(0, capacity - $0.used) }
+    }
+
+    /// Reserves up to `wanted` slots and returns how many it got.
+    func reserve(upTo wanted: Int) -> Int {
+        state.withLock { s in
+            let got = capacity.map { max(0, min(wanted, $0 - s.used)) } ?? wanted
+            s.used += got
+            return got
+        }
+    }
+
+    /// Gives back reserved slots that were not used.
+    func release(_ count: Int) {
+        guard count > 0 else { return }
+        let waiters = state.withLock { s -> [@Sendable () -> Void] in
+            s.used -= count
+            return Self.takeIdleWaiters(&s)
+        }
+        waiters.forEach { $0() }
+    }
+
+    /// Runs a job in a reserved slot (or, with `reserved: false`, in an extra one).
+    func start(id: UInt64, reserved: Bool = true, _ job: @escaping @Sendable () async -> Void) {
+        state.withLock { s in
+            if !reserved { s.used += 1 }
+            let token = s.nextToken
+            s.nextToken += 1
+            let task = Task { [self] in
+                await job()
+                self.finish(token)
+            }
+            s.jobs[token] = (id, task)
+        }
+    }
+
+    private func finish(_ token: Int) {
+        let waiters = state.withLock { s -> [@Sendable () -> Void] in
+            s.jobs[token] = nil
+            s.used -= 1
+            return Self.takeIdleWaiters(&s)
+        }
+        waiters.forEach { $0() }
+    }
+
+    private static func takeIdleWaiters(_ s: inout State) -> [@Sendable () -> Void] {
+        guard s.jobs.isEmpty, !s.idleWaiters.isEmpty else { return [] }
+        defer { s.idleWaiters = [] }
+        return s.idleWaiters
+    }
+
+    /// The row ids of the jobs in flight.
+    var runningIDs: [UInt64] { state.withLock { $0.jobs.values.map(\.id) } }
+
+    /// How many jobs are in flight.
+    var runningCount: Int { state.withLock { $0.jobs.count } }
+
+    /// Waits until no job is in flight, or `timeout` passes. Returns whether the pool is idle.
+    func waitUntilIdle(timeout: Duration?) async -> Bool {
+        let once = ResumeOnce()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            once.set(continuation)
+            let idle = state.withLock { s -> Bool in
+                if s.jobs.isEmpty { return true }
+                s.idleWaiters.append { once.resume(true) }
+                return false
+            }
+            if idle {
+                once.resume(true)
+            } else if let timeout {
+                Task { [self] in
+                    try? await Task.sleep(for: timeout)
+                    once.resume(self.runningCount == 0)
+                }
+            }
+        }
+    }
+
+    /// Cancels every job in flight (a handler sees `Task.isCancelled`; retry waits end).
+    func cancelAll() {
+        let tasks = state.withLock { $0.jobs.values.map(\.task) }
+        tasks.forEach { $0.cancel() }
+    }
+}
+
+/// A continuation resumed by whichever of several events comes first.
+private final class ResumeOnce: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+    func set(_ c: CheckedContinuation<Bool, Never>) { continuation.withLock { $0 = c } }
+    func resume(_ value: Bool) {
+        continuation.withLock { c in
+            c?.resume(returning: value)
+            c = nil
+        }
+    }
+}

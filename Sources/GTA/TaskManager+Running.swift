@@ -1,0 +1,58 @@
+import ServiceContextModule
+
+extension TaskManager {
+    /// Creates a task and runs it asynchronously, reliably. Go: `Run(ctx, key, arg)`.
+    ///
+    /// The row is written in a transaction of its own through ``transaction(_:)``: while the
+    /// pool has room it is written `running` and handed to the pool right after the commit;
+    /// otherwise `initialized`, for the scanner.
+    ///
+    /// - Parameters:
+    ///   - key: a registered key.
+    ///   - argument: for a typed definition, a value of its argument type; otherwise any
+    ///     `Encodable` value, or `nil` (stored as SQL `NULL`).
+    ///   - context: the caller's context, stored by the context marshaler. The default is
+    ///     `ServiceContext.current`, or `.topLevel` when there is none.
+    /// - Throws: ``GTAError/taskNotFound`` for an unregistered key,
+    ///   ``GTAError/definitionArgumentInvalid`` for an argument of the wrong type, or the
+    ///   database's error. Nothing is written when it throws.
+    public func run(_ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil) async throws {
+        let context = context ?? ServiceContext.current ?? .topLevel
+        try await transaction { tx in
+            try await self.runWithTx(tx, key, argument, context: context)
+        }
+    }
+
+    /// Creates a task in the caller's transaction. Go: `RunWithTx(tx, ctx, key, arg)`.
+    ///
+    /// Inside ``transaction(_:)`` the task runs right after the commit (when the pool has room);
+    /// in any other transaction it is written `initialized` and the scanner picks it up after the
+    /// commit. If the transaction rolls back, no row exists and nothing runs.
+    public func runWithTx(
+        _ tx: any SQLTransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil
+    ) async throws {
+        let context = context ?? ServiceContext.current ?? .topLevel
+        try await scheduler.createTask(on: tx, context: context, key: key, argument: argument)
+    }
+
+    /// Runs `body` in a transaction on the manager's database; the tasks it creates with
+    /// ``runWithTx(_:_:_:context:)`` are handed to the pool as soon as it commits. Go: `Transaction`.
+    ///
+    /// The body's return commits; a thrown error rolls back (no task row remains, nothing runs)
+    /// and is rethrown. A transaction opened on the handle is a savepoint whose tasks run only
+    /// if it is released and the outer transaction commits.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+        let pending = PendingTasks()
+        let scheduler = self.scheduler
+        do {
+            let result = try await db.transaction(isolation: nil) { tx in
+                try await body(TaskTransaction(base: tx, scheduler: scheduler, pending: pending))
+            }
+            scheduler.dispatch(pending.take())
+            return result
+        } catch {
+            scheduler.abandon(pending.take())
+            throw error
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// A task row, typed. Go: `gta.Task` (Swift's concurrency owns the name `Task`).
+public struct TaskRecord: Sendable, Hashable {
+    /// The row id (`id`).
+    public var id: UInt64
+    /// The registered definition that runs it (`task_key`).
+    public var taskKey: TaskKey
+    /// Where it is in its life (`task_status`).
+    public var taskStatus: TaskStatus
+    /// The caller's context as the marshaler stored it, or `nil` for SQL `NULL` (`context`).
+    public var context: [UInt8]?
+    /// The argument as JSON, or `nil` for SQL `NULL` (a `nil` argument) (`argument`).
+    public var argument: [UInt8]?
+    /// The `extra` column.
+    public var extra: TaskExtra
+    /// When the row was inserted (`created_at`, second precision).
+    public var createdAt: Date
+    /// When the status last changed (`updated_at`, second precision).
+    public var updatedAt: Date
+
+    public init(
+        id: UInt64 = 0,
+        taskKey: TaskKey,
+        taskStatus: TaskStatus,
+        context: [UInt8]? = nil,
+        argument: [UInt8]? = nil,
+        extra: TaskExtra = TaskExtra(),
+        createdAt: Date = Date(),
+        updatedAt: Date = Date()
+    ) {
+        self.id = id
+        self.taskKey = taskKey
+        self.taskStatus = taskStatus
+        self.context = context
+        self.argument = argument
+        self.extra = extra
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The argument as text, for logs and reports.
+    public var argumentText: String? { argument.map { String(decoding: $0, as: UTF8.self) } }
+}
