@@ -105,20 +105,28 @@ public struct TaskDefinition: Sendable {
         self.cleanSucceeded = cleanSucceeded
         self.initTimeoutSensitive = initTimeoutSensitive
         self.invoke = { context, argument in
-            guard let typed = argument as? Argument else {
+            if argument == nil, let optional = Argument.self as? any _OptionalArgument.Type,
+                let none = optional.noneValue as? Argument
+            {
+                try await handler(context, none)
+                return
+            }
+            guard let argument, let typed = argument as? Argument else {
                 throw GTAError(.definitionArgumentInvalid, "decoded argument is not \(Argument.self)")
             }
             try await handler(context, typed)
         }
         self.encodeArgument = { argument in
-            if let typed = argument as? Argument { return try Self.encode(typed) }
-            if argument == nil, let optional = Argument.self as? any _OptionalArgument.Type, optional.isOptional {
-                return nil
+            guard let argument else {
+                if Argument.self is any _OptionalArgument.Type { return nil }
+                throw GTAError(.definitionArgumentInvalid, "nil argument given where \(Argument.self) is registered")
             }
-            let given = argument.map { "\(type(of: $0))" } ?? "nil"
+            if let typed = argument as? Argument { return try Self.encode(typed) }
+            let given = "\(type(of: argument))"
             throw GTAError(.definitionArgumentInvalid, "argument of type \(given) given where \(Argument.self) is registered")
         }
         self.decodeArgument = { bytes in
+            if bytes == nil, Argument.self is any _OptionalArgument.Type { return nil }
             do {
                 return try GoJSONDecoder().decode(Argument.self, from: bytes ?? Array("null".utf8))
             } catch {
@@ -151,9 +159,9 @@ public struct TaskDefinition: Sendable {
 
 /// Lets a typed definition tell whether its argument type is an `Optional`.
 protocol _OptionalArgument {
-    static var isOptional: Bool { get }
+    static var noneValue: Self { get }
 }
 
 extension Optional: _OptionalArgument {
-    static var isOptional: Bool { true }
+    static var noneValue: Self { .none }
 }
