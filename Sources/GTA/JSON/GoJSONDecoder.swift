@@ -13,7 +13,9 @@ import Foundation
 ///
 /// Differences from Go: keys match exactly (Go also accepts differently cased keys), and `null`
 /// for a non-optional array or dictionary is an error (Go leaves a nil slice or map); declare such
-/// properties optional.
+/// properties optional. Foundation's parser is also more lenient than Go's in two ways that never
+/// matter for what Go writes: it accepts a trailing comma in arrays and objects, and with a
+/// duplicated key it keeps the first value where Go keeps the last.
 public struct GoJSONDecoder: Sendable {
     /// Contextual information handed to the values being decoded.
     public var userInfo: [CodingUserInfoKey: any Sendable]
