@@ -59,7 +59,8 @@ public struct GoTime: Sendable, Hashable, Comparable, Codable, CustomStringConve
     /// Creates a time for `date`, shown at `offset` seconds east of UTC (0 gives `Z`).
     ///
     /// `Date` is a `Double` of seconds and cannot hold nanoseconds exactly, so the instant is
-    /// rounded to the nearest microsecond.
+    /// rounded to the nearest microsecond. `offset` must be whole minutes within ±24 hours, or
+    /// the initializer traps (JSON has no room for offset seconds).
     public init(date: Date, offset: Int = 0) {
         let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
         let (seconds, rest) = Int64(micros).quotientAndRemainder(dividingBy: 1_000_000)
