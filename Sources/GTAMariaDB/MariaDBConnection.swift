@@ -85,6 +85,7 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
     func markBroken() { state.bitwiseOr(Self.brokenBit, ordering: .releasing) }
 
     /// Runs a statement that returns no rows; see ``SQLExecutor/execute(_:_:)``.
+    @discardableResult
     public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
         try await thread.run { [self] in try perform(sql, binds, wantRows: false).0 }
     }
@@ -167,6 +168,14 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
             throw MariaDBError.from(
                 h, kind: .connect,
                 context: "cannot connect to MariaDB at \(config.endpoint) as user '\(config.user)'"
+            )
+        }
+        if config.tls.isEnabled && mysql_get_ssl_cipher(h) == nil {
+            // Connector/C 3.3 can fall back to plain text when the server offers no TLS; a
+            // required encryption is checked here instead of trusted.
+            throw MariaDBError(
+                kind: .connect, errno: UInt32(CR_SSL_CONNECTION_ERROR),
+                message: "cannot connect to MariaDB at \(config.endpoint) as user '\(config.user)': TLS (\(config.tls)) was required but the connection is not encrypted; does the server have TLS enabled?"
             )
         }
         connectionID = UInt64(mysql_thread_id(h))

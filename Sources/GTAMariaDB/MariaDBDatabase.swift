@@ -48,6 +48,7 @@ public final class MariaDBDatabase: SQLDatabase {
     }
 
     /// Runs one autocommitted statement.
+    @discardableResult
     public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
         let connection = try await pool.acquire()
         defer { pool.release(connection) }
@@ -65,6 +66,7 @@ public final class MariaDBDatabase: SQLDatabase {
     /// when `isolation` is given, `START TRANSACTION`, the body, then `COMMIT` on return or
     /// `ROLLBACK` on a thrown error (which is rethrown). A connection whose rollback fails is
     /// dropped from the pool.
+    @discardableResult
     public func transaction<T: Sendable>(
         isolation: SQLIsolationLevel?,
         _ body: @Sendable (any SQLTransaction) async throws -> T

@@ -37,6 +37,7 @@ public final class MariaDBTransaction: SQLTransaction {
     }
 
     /// Runs a statement inside the transaction.
+    @discardableResult
     public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
         try check()
         return try await connection.execute(sql, binds)
@@ -50,6 +51,7 @@ public final class MariaDBTransaction: SQLTransaction {
 
     /// Runs `body` in a savepoint: its return releases the savepoint, a thrown error rolls back to
     /// it and is rethrown while the outer transaction goes on.
+    @discardableResult
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
         try check()
         let name = "sp_\(savepoints.next())"
