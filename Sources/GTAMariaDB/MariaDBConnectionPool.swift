@@ -47,6 +47,8 @@ public final class MariaDBConnectionPool: Sendable {
         var waiters: [Waiter] = []
         var nextID: UInt64 = 0
         var closed = false
+        /// Waiters whose timeout fired before they were queued (a narrow race).
+        var expired: Set<UInt64> = []
 
         mutating func takeSlot() {
             open += 1
@@ -140,13 +142,19 @@ public final class MariaDBConnectionPool: Sendable {
                 message: "no connection to \(self.configuration.endpoint) became free within \(timeout) (all \(self.maximum) in use)"
             ))
         }
-        defer { timer.cancel() }
+        defer {
+            timer.cancel()
+            state.withLock { _ = $0.expired.remove(id) }
+        }
         let maximum = self.maximum
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
                 let immediate: Result<Grant, any Error>? = state.withLock { s in
                     if s.closed { return .failure(closedError()) }
                     if Task.isCancelled { return .failure(CancellationError()) }
+                    if s.expired.contains(id) {
+                        return .failure(MariaDBError(kind: .poolTimeout, message: "no connection to \(configuration.endpoint) became free within \(timeout)"))
+                    }
                     if let c = s.idle.popLast() { return .success(.connection(c)) }
                     if s.open < maximum { s.takeSlot(); return .success(.openSlot) }
                     s.waiters.append(Waiter(id: id, continuation: continuation))
@@ -161,7 +169,10 @@ public final class MariaDBConnectionPool: Sendable {
 
     private func failWaiter(_ id: UInt64, _ error: any Error) {
         let waiter: Waiter? = state.withLock { s in
-            guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            guard let index = s.waiters.firstIndex(where: { $0.id == id }) else {
+                if error is MariaDBError { s.expired.insert(id) }
+                return nil
+            }
             return s.waiters.remove(at: index)
         }
         waiter?.continuation.resume(throwing: error)
