@@ -1,0 +1,105 @@
+import Foundation
+
+/// Where and how to connect to a MariaDB or MySQL server, and how large the pool may grow.
+///
+/// ```swift
+/// var config = MariaDBConfiguration(host: "127.0.0.1", user: "app", password: "secret", database: "app")
+/// config.maximumConnections = 16
+/// let db = MariaDBDatabase(configuration: config)
+/// // or: let db = try MariaDBDatabase(url: "mysql://app:secret@127.0.0.1:3306/app?pool-size=16")
+/// ```
+///
+/// ``description`` and ``debugDescription`` show the password as `****`.
+public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The server's host name or IP address. Default `"127.0.0.1"`. Ignored when
+    /// ``unixSocket`` is set.
+    public var host: String
+    /// The server's TCP port. Default 3306.
+    public var port: Int
+    /// The user name.
+    public var user: String
+    /// The password; never shown in descriptions, errors or logs. Default: empty.
+    public var password: String
+    /// The database (schema) selected at connect, or `nil` for none. Default `nil`.
+    public var database: String?
+    /// A Unix domain socket path; when set, the connection goes through it instead of TCP.
+    /// Default `nil`.
+    public var unixSocket: String?
+    /// How long to wait for a connection to be established. Default 10 seconds.
+    /// Connector/C counts whole seconds; a value below one second becomes one second.
+    public var connectTimeout: Duration
+    /// How long one network read may wait (`MYSQL_OPT_READ_TIMEOUT`), or `nil` for no limit.
+    /// Default `nil`. A query that runs longer than this fails with a lost connection.
+    public var readTimeout: Duration?
+    /// How long one network write may wait (`MYSQL_OPT_WRITE_TIMEOUT`), or `nil` for no limit.
+    /// Default `nil`.
+    public var writeTimeout: Duration?
+    /// Transport encryption. Default ``TLS-swift.struct/disabled``.
+    public var tls: TLS
+    /// The most connections the pool keeps open at once. Default 8. Must be at least 1.
+    public var maximumConnections: Int
+    /// How long ``MariaDBDatabase`` waits for a free connection when all are busy before
+    /// throwing a ``MariaDBError`` of kind ``MariaDBError/Kind/poolTimeout``. Default 30 seconds.
+    public var acquireTimeout: Duration
+    /// The time zone of `DATETIME` wall-clock values: a bound `Date` is written as the wall-clock
+    /// time in this zone, and a `DATETIME` read back is interpreted in it. The session's
+    /// `time_zone` is set to match, so `NOW()` agrees. Default UTC.
+    public var timeZone: TimeZone
+
+    /// Creates a configuration; every parameter except `user` has a default (see the properties).
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 3306,
+        user: String,
+        password: String = "",
+        database: String? = nil,
+        unixSocket: String? = nil,
+        connectTimeout: Duration = .seconds(10),
+        readTimeout: Duration? = nil,
+        writeTimeout: Duration? = nil,
+        tls: TLS = .disabled,
+        maximumConnections: Int = 8,
+        acquireTimeout: Duration = .seconds(30),
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!
+    ) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.unixSocket = unixSocket
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.writeTimeout = writeTimeout
+        self.tls = tls
+        self.maximumConnections = maximumConnections
+        self.acquireTimeout = acquireTimeout
+        self.timeZone = timeZone
+    }
+
+    /// Where the server is, for messages: `"127.0.0.1:3306"` or `"unix:/path/to.sock"`.
+    var endpoint: String {
+        if let unixSocket { return "unix:" + unixSocket }
+        return "\(host):\(port)"
+    }
+
+    /// A URL-like summary with the password masked:
+    /// `mysql://app:****@127.0.0.1:3306/app (tls: disabled, pool: 8, time zone: GMT)`.
+    public var description: String {
+        let credentials = password.isEmpty ? user : user + ":****"
+        let place = unixSocket.map { "localhost?socket=\($0)" } ?? "\(host):\(port)"
+        return "mysql://\(credentials)@\(place)/\(database ?? "") (tls: \(tls), pool: \(maximumConnections), time zone: \(timeZone.identifier))"
+    }
+
+    /// The same as ``description``: the password stays masked.
+    public var debugDescription: String { description }
+}
+
+extension Duration {
+    /// Whole seconds, rounded up, at least 1; for Connector/C's second-granular options.
+    var connectorSeconds: UInt32 {
+        let (seconds, attoseconds) = components
+        let whole = seconds + (attoseconds > 0 ? 1 : 0)
+        return UInt32(clamping: max(1, whole))
+    }
+}

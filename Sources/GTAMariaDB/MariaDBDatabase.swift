@@ -1,0 +1,121 @@
+import GTA
+import Logging
+
+/// A MariaDB or MySQL database: the ``SQLDatabase`` the task library and an application share.
+///
+/// ```swift
+/// let db = try MariaDBDatabase(url: "mysql://app:secret@127.0.0.1:3306/app")
+/// try await db.execute("INSERT INTO notes (body) VALUES (?)", ["hello"])
+/// try await db.transaction { tx in
+///     try await tx.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", [10, 7])
+/// }
+/// await db.shutdown()
+/// ```
+///
+/// Autocommitted ``execute(_:_:)`` and ``query(_:_:)`` take a pooled connection for one
+/// statement; ``transaction(isolation:_:)`` holds one for the body. Connections open lazily up to
+/// ``MariaDBConfiguration/maximumConnections`` (default 8).
+///
+/// If the task running a statement is cancelled, the statement still finishes on its
+/// connection's thread (a connection is never left mid-exchange); a transaction then rolls back.
+/// An autocommitted statement that fails because an idle connection was lost (for example after
+/// the server's `wait_timeout`) is not retried: the error is thrown and the connection dropped.
+public final class MariaDBDatabase: SQLDatabase {
+    /// MySQL / MariaDB SQL, named `"MariaDB"`: ``SQLDialect/mysql`` with another name.
+    public static let dialect: SQLDialect = {
+        var d = SQLDialect.mysql
+        d.name = "MariaDB"
+        return d
+    }()
+
+    /// The settings of every connection.
+    public var configuration: MariaDBConfiguration { pool.configuration }
+    /// The connection pool.
+    public let pool: MariaDBConnectionPool
+    /// MySQL / MariaDB SQL.
+    public var dialect: SQLDialect { Self.dialect }
+
+    /// Creates a database handle; no connection is opened until the first statement.
+    /// - Parameter logger: receives connection open/drop events at debug level; never a
+    ///   statement or a password. Default label `gta.mariadb`.
+    public init(configuration: MariaDBConfiguration, logger: Logger = Logger(label: "gta.mariadb")) {
+        pool = MariaDBConnectionPool(configuration: configuration, logger: logger)
+    }
+
+    /// Creates a database handle from a URL; see ``MariaDBConfiguration/init(url:)``.
+    public convenience init(url: String, logger: Logger = Logger(label: "gta.mariadb")) throws {
+        self.init(configuration: try MariaDBConfiguration(url: url), logger: logger)
+    }
+
+    /// Runs one autocommitted statement.
+    @discardableResult
+    public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
+        let connection = try await pool.acquire()
+        defer { pool.release(connection) }
+        return try await connection.execute(sql, binds)
+    }
+
+    /// Runs one autocommitted query.
+    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let connection = try await pool.acquire()
+        defer { pool.release(connection) }
+        return try await connection.query(sql, binds)
+    }
+
+    /// Runs `body` in a transaction on one pooled connection: `SET TRANSACTION ISOLATION LEVEL`
+    /// when `isolation` is given, `START TRANSACTION`, the body, then `COMMIT` on return or
+    /// `ROLLBACK` on a thrown error (which is rethrown). A connection whose rollback fails is
+    /// dropped from the pool.
+    @discardableResult
+    public func transaction<T: Sendable>(
+        isolation: SQLIsolationLevel?,
+        _ body: @Sendable (any SQLTransaction) async throws -> T
+    ) async throws -> T {
+        let connection = try await pool.acquire()
+        defer { pool.release(connection) }
+        var begin: [String] = []
+        if let isolation { begin.append("SET TRANSACTION ISOLATION LEVEL \(isolation.rawValue)") }
+        begin.append("START TRANSACTION")
+        try await connection.control(begin)
+        let transaction = MariaDBTransaction(connection: connection)
+        let value: T
+        do {
+            value = try await body(transaction)
+        } catch {
+            transaction.end()
+            do {
+                try await connection.control(["ROLLBACK"])
+            } catch {
+                connection.markBroken()
+            }
+            throw error
+        }
+        transaction.end()
+        do {
+            try await connection.control(["COMMIT"])
+        } catch {
+            if (error as? MariaDBError)?.isConnectionLost != true {
+                do { try await connection.control(["ROLLBACK"]) } catch { connection.markBroken() }
+            }
+            throw error
+        }
+        return value
+    }
+
+    /// The server's version string, such as `"10.11.19-MariaDB"` (opens a connection if none is).
+    public func serverVersion() async throws -> String {
+        let connection = try await pool.acquire()
+        defer { pool.release(connection) }
+        return connection.serverVersion
+    }
+
+    /// Closes idle connections and refuses new work; connections in use close when released.
+    public func shutdown() async {
+        await pool.shutdown()
+    }
+
+    /// The same as ``shutdown()``.
+    public func close() async {
+        await pool.shutdown()
+    }
+}

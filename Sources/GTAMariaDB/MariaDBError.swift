@@ -1,0 +1,131 @@
+import CMariaDB
+import GTA
+
+/// An error from the MariaDB backend: a server or client error reported by Connector/C, or a
+/// condition the backend itself detects (pool timeout, a transaction handle used too late, a
+/// bad configuration).
+///
+/// Match the common causes by name rather than by number:
+///
+/// ```swift
+/// do { try await db.execute("INSERT INTO t (id) VALUES (?)", [.int(1)]) }
+/// catch let error as MariaDBError where error.isDuplicateKey { ... }
+/// ```
+///
+/// The error never contains the connection password: connect failures name the host, port and
+/// user only.
+public struct MariaDBError: SQLDatabaseError, CustomStringConvertible, CustomDebugStringConvertible {
+    /// What the backend was doing when the error happened.
+    public enum Kind: String, Sendable, Hashable {
+        /// Opening a connection (`mysql_real_connect` and the session setup after it).
+        case connect
+        /// Preparing a statement (`mysql_stmt_prepare`).
+        case prepare
+        /// Running a statement or query (`mysql_stmt_execute`, `mysql_real_query`).
+        case execute
+        /// Reading result rows (`mysql_stmt_fetch`, `mysql_store_result`).
+        case fetch
+        /// Beginning, committing or rolling back a transaction or savepoint.
+        case transaction
+        /// Every pooled connection stayed busy for the pool's acquire timeout.
+        case poolTimeout
+        /// The pool or database was shut down.
+        case poolClosed
+        /// A transaction handle was used after its transaction had ended.
+        case transactionEnded
+        /// The connection was closed, or had been marked broken by an earlier lost-connection error.
+        case connectionClosed
+        /// A configuration or URL could not be used.
+        case invalidConfiguration
+    }
+
+    /// The MySQL / MariaDB error number (`mysql_errno`, such as 1062), or 0 for an error the
+    /// backend detected itself.
+    public let errno: UInt32
+    /// The five-character SQLSTATE (`mysql_sqlstate`), or `"HY000"` when there is none.
+    public let sqlState: String
+    /// The server's or the backend's message.
+    public let message: String
+    /// What the backend was doing.
+    public let kind: Kind
+
+    /// Creates an error value.
+    public init(kind: Kind, errno: UInt32 = 0, sqlState: String = "HY000", message: String) {
+        self.kind = kind
+        self.errno = errno
+        self.sqlState = sqlState
+        self.message = message
+    }
+
+    /// `ER_DUP_ENTRY` (1062): a unique or primary key already holds the value.
+    public var isDuplicateKey: Bool { errno == UInt32(ER_DUP_ENTRY) }
+    /// `ER_LOCK_DEADLOCK` (1213): the transaction was chosen as a deadlock victim and the server
+    /// rolled it back.
+    public var isDeadlock: Bool { errno == UInt32(ER_LOCK_DEADLOCK) }
+    /// `ER_LOCK_WAIT_TIMEOUT` (1205): only the statement was rolled back; the transaction is open.
+    public var isLockWaitTimeout: Bool { errno == UInt32(ER_LOCK_WAIT_TIMEOUT) }
+    /// `ER_ACCESS_DENIED_ERROR` (1045): wrong user or password.
+    public var isAccessDenied: Bool { errno == UInt32(ER_ACCESS_DENIED_ERROR) }
+
+    /// The connection to the server is gone or unusable: `CR_SERVER_GONE_ERROR` (2006),
+    /// `CR_SERVER_LOST` (2013), `CR_SERVER_LOST_EXTENDED` (2055), `CR_COMMANDS_OUT_OF_SYNC`
+    /// (2014), `CR_SSL_CONNECTION_ERROR` (2026) after connecting, or a server shutdown
+    /// (`ER_SERVER_SHUTDOWN` 1053, `ER_CONNECTION_KILLED` 1927). A connection that sees one of
+    /// these marks itself broken and the pool drops it.
+    public var isConnectionLost: Bool {
+        Self.connectionLostCodes.contains(errno) || kind == .connectionClosed
+    }
+
+    /// The server could not be reached at all: `CR_CONNECTION_ERROR` (2002, socket),
+    /// `CR_CONN_HOST_ERROR` (2003, TCP) or `CR_UNKNOWN_HOST` (2005).
+    public var isConnectFailure: Bool {
+        errno == UInt32(CR_CONNECTION_ERROR) || errno == UInt32(CR_CONN_HOST_ERROR)
+            || errno == UInt32(CR_UNKNOWN_HOST)
+    }
+
+    /// The pool had no connection free within its acquire timeout.
+    public var isPoolTimeout: Bool { kind == .poolTimeout }
+
+    /// Whether `error` is a ``MariaDBError`` with the error number `errno`; handy in a `catch`
+    /// clause's `where`: `catch where MariaDBError.matches(error, errno: 1062)`.
+    public static func matches(_ error: any Error, errno: UInt32) -> Bool {
+        (error as? MariaDBError)?.errno == errno
+    }
+
+    static let connectionLostCodes: Set<UInt32> = [
+        UInt32(CR_SERVER_GONE_ERROR), UInt32(CR_SERVER_LOST), UInt32(CR_SERVER_LOST_EXTENDED),
+        UInt32(CR_COMMANDS_OUT_OF_SYNC), UInt32(CR_SSL_CONNECTION_ERROR),
+        UInt32(ER_SERVER_SHUTDOWN), UInt32(ER_CONNECTION_KILLED),
+    ]
+
+    /// `"MariaDB execute error 1062 (23000): Duplicate entry ..."`.
+    public var description: String {
+        if errno == 0 { return "MariaDB \(kind.rawValue) error: \(message)" }
+        return "MariaDB \(kind.rawValue) error \(errno) (\(sqlState)): \(message)"
+    }
+
+    /// The same as ``description``.
+    public var debugDescription: String { description }
+}
+
+extension MariaDBError {
+    /// The connection's last error.
+    static func from(_ handle: UnsafeMutablePointer<MYSQL>, kind: Kind, context: String? = nil) -> MariaDBError {
+        let code = mysql_errno(handle)
+        let state = String(cString: mysql_sqlstate(handle))
+        let text = String(cString: mysql_error(handle))
+        return MariaDBError(
+            kind: kind, errno: code, sqlState: state,
+            message: context.map { "\($0): \(text)" } ?? text
+        )
+    }
+
+    /// The statement's last error.
+    static func from(statement: UnsafeMutablePointer<MYSQL_STMT>, kind: Kind) -> MariaDBError {
+        MariaDBError(
+            kind: kind, errno: mysql_stmt_errno(statement),
+            sqlState: String(cString: mysql_stmt_sqlstate(statement)),
+            message: String(cString: mysql_stmt_error(statement))
+        )
+    }
+}

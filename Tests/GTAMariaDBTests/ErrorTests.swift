@@ -1,0 +1,178 @@
+import Foundation
+import GTA
+import GTAMariaDB
+import Testing
+
+@Suite("MariaDB errors")
+struct ErrorTests {
+    @Test func duplicateKey() async throws {
+        let db = try testDatabase()
+        defer { Task { await db.shutdown() } }
+        try await recreate(db, "conn_duplicate", "id INT PRIMARY KEY, name VARCHAR(20) UNIQUE")
+        _ = try await db.execute("INSERT INTO conn_duplicate VALUES (?, ?)", [1, "a"])
+        let error = await caught { try await db.execute("INSERT INTO conn_duplicate VALUES (?, ?)", [2, "a"]) }
+        let e = try #require(error as? MariaDBError)
+        #expect(e.isDuplicateKey)
+        #expect(e.errno == 1062)
+        #expect(e.sqlState == "23000")
+        #expect(!e.isDeadlock && !e.isConnectionLost && !e.isTransient)
+        #expect(MariaDBError.matches(e, errno: 1062))
+        let classified = try #require(error as? any SQLDatabaseError)
+        #expect(classified.isDuplicateKey)
+        // The connection is fine afterwards.
+        #expect(try await db.query("SELECT COUNT(*) AS n FROM conn_duplicate").first?.decode(Int.self, "n") == 1)
+    }
+
+    @Test func deadlock() async throws {
+        let db = try testDatabase()
+        defer { Task { await db.shutdown() } }
+        try await recreate(db, "conn_deadlock", "id INT PRIMARY KEY, v INT NOT NULL")
+        try await db.execute("INSERT INTO conn_deadlock VALUES (1, 0), (2, 0)")
+        let errors = await withTaskGroup(of: (any Error)?.self) { group in
+            group.addTask {
+                await caught {
+                    try await db.transaction { a in
+                        try await a.execute("UPDATE conn_deadlock SET v = v + 1 WHERE id = 1")
+                        try await Task.sleep(for: .milliseconds(300))
+                        try await a.execute("UPDATE conn_deadlock SET v = v + 1 WHERE id = 2")
+                    }
+                }
+            }
+            group.addTask {
+                await caught {
+                    try await db.transaction { b in
+                        try await Task.sleep(for: .milliseconds(100))
+                        try await b.execute("UPDATE conn_deadlock SET v = v + 1 WHERE id = 2")
+                        try await Task.sleep(for: .milliseconds(400))
+                        try await b.execute("UPDATE conn_deadlock SET v = v + 1 WHERE id = 1")
+                    }
+                }
+            }
+            var all: [(any Error)?] = []
+            for await e in group { all.append(e) }
+            return all
+        }
+        let failures = errors.compactMap { $0 }
+        #expect(failures.count == 1)
+        let e = try #require(failures.first as? MariaDBError)
+        #expect(e.isDeadlock)
+        #expect(e.isTransient)
+        // The survivor committed both rows.
+        let total = try await db.query("SELECT SUM(v) AS s FROM conn_deadlock").first?.decode(Int.self, "s")
+        #expect(total == 2)
+    }
+
+    @Test func lockWaitTimeout() async throws {
+        let db = try testDatabase()
+        defer { Task { await db.shutdown() } }
+        try await recreate(db, "conn_lock_wait", "id INT PRIMARY KEY, v INT NOT NULL")
+        try await db.execute("INSERT INTO conn_lock_wait VALUES (1, 0)")
+        try await db.transaction { holder in
+            try await holder.execute("UPDATE conn_lock_wait SET v = 1 WHERE id = 1")
+            let error = await caught {
+                try await db.transaction { waiter in
+                    try await waiter.execute("SET SESSION innodb_lock_wait_timeout = 1")
+                    do {
+                        try await waiter.execute("UPDATE conn_lock_wait SET v = 2 WHERE id = 1")
+                    } catch let e as MariaDBError where e.isLockWaitTimeout {
+                        // Only the statement was rolled back: the transaction is still open.
+                        let open = try await waiter.query("SELECT @@in_transaction AS t").first?.decode(Int.self, "t")
+                        #expect(open == 1)
+                        throw e
+                    }
+                }
+            }
+            let e = try #require(error as? MariaDBError)
+            #expect(e.isLockWaitTimeout)
+            #expect(e.errno == 1205)
+            #expect(e.isTransient)
+        }
+    }
+
+    @Test func killedConnectionIsReplaced() async throws {
+        let db = try testDatabase { $0.maximumConnections = 1 }
+        defer { Task { await db.shutdown() } }
+        let first = try #require(try await db.query("SELECT CONNECTION_ID() AS id").first?.decode(UInt64.self, "id"))
+        let admin = try await MariaDBConnection.connect(configuration: try testConfiguration())
+        try await admin.execute("KILL \(first)")
+        await admin.close()
+        let error = await caught { _ = try await db.query("SELECT 1") }
+        let e = try #require(error as? MariaDBError)
+        #expect(e.isConnectionLost)
+        #expect(e.errno == 2013 || e.errno == 2006)
+        // The pool dropped the dead connection; the next acquire opens a fresh one.
+        let second = try #require(try await db.query("SELECT CONNECTION_ID() AS id").first?.decode(UInt64.self, "id"))
+        #expect(second != first)
+        #expect(db.pool.statistics.open == 1)
+    }
+
+    @Test func connectionKilledInsideTransaction() async throws {
+        let db = try testDatabase { $0.maximumConnections = 1 }
+        defer { Task { await db.shutdown() } }
+        let error = await caught {
+            try await db.transaction { tx in
+                let id = try #require(try await tx.query("SELECT CONNECTION_ID() AS id").first?.decode(UInt64.self, "id"))
+                let admin = try await MariaDBConnection.connect(configuration: try testConfiguration())
+                try await admin.execute("KILL \(id)")
+                await admin.close()
+                _ = try await tx.query("SELECT 1")
+            }
+        }
+        #expect((error as? MariaDBError)?.isConnectionLost == true)
+        #expect(try await db.query("SELECT 1 AS one").first?["one"] == .int(1))
+    }
+
+    @Test func wrongPassword() async throws {
+        let secret = "wrong-\(UUID().uuidString)"
+        let db = try testDatabase {
+            $0.password = secret
+            $0.connectTimeout = .seconds(3)
+        }
+        defer { Task { await db.shutdown() } }
+        let start = ContinuousClock.now
+        let error = await caught { _ = try await db.query("SELECT 1") }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        let e = try #require(error as? MariaDBError)
+        #expect(e.isAccessDenied)
+        #expect(e.errno == 1045)
+        #expect(e.kind == .connect)
+        #expect(e.message.contains("as user 'gta'"))
+        #expect(!"\(e)".contains(secret))
+        #expect(!String(reflecting: e).contains(secret))
+        #expect(!e.message.contains(secret))
+        #expect(db.pool.statistics.open == 0)
+    }
+
+    @Test func unreachablePort() async throws {
+        let db = try testDatabase {
+            $0.host = "127.0.0.1"
+            $0.port = 1
+            $0.connectTimeout = .seconds(2)
+        }
+        defer { Task { await db.shutdown() } }
+        let start = ContinuousClock.now
+        let error = await caught { _ = try await db.query("SELECT 1") }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        let e = try #require(error as? MariaDBError)
+        #expect(e.isConnectFailure)
+        #expect(e.kind == .connect)
+        #expect(e.message.contains("127.0.0.1:1"))
+    }
+
+    @Test func tlsRequiredAgainstPlainServerFails() async throws {
+        let db = try testDatabase { $0.tls = .require }
+        defer { Task { await db.shutdown() } }
+        // The throwaway test server has no certificate: an enforced TLS connection must fail,
+        // never silently fall back to plain text.
+        let error = await caught { _ = try await db.query("SELECT 1") }
+        #expect((error as? MariaDBError)?.kind == .connect)
+    }
+
+    @Test func placeholderCountMismatch() async throws {
+        let db = try testDatabase()
+        defer { Task { await db.shutdown() } }
+        let error = await caught { _ = try await db.query("SELECT ? AS a", [1, 2]) }
+        #expect((error as? MariaDBError)?.message.contains("1 placeholder(s) but 2 value(s)") == true)
+        #expect(try await db.query("SELECT ? AS a", [7]).first?.decode(Int.self, "a") == 7)
+    }
+}
