@@ -35,6 +35,15 @@ let package = Package(
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
+        // The behaviour suite: every rule of the task library, against every backend.
+        .testTarget(
+            name: "GTABehaviourTests",
+            dependencies: [
+                "GTA", "GTAMariaDB",
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+            ],
+            exclude: ["Fixtures"]
+        ),
     ]
 )
 

@@ -58,11 +58,11 @@ public final class MariaDBConnectionPool: Sendable {
 
     /// The settings every connection is opened with.
     public let configuration: MariaDBConfiguration
-    private let logger: Logger
+    private let logger: Logging.Logger
     private let state = Mutex(State())
 
     /// Creates an empty pool; no connection is opened until the first ``acquire()``.
-    public init(configuration: MariaDBConfiguration, logger: Logger = Logger(label: "gta.mariadb")) {
+    public init(configuration: MariaDBConfiguration, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) {
         self.configuration = configuration
         self.logger = logger
     }

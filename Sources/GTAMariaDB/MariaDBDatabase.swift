@@ -38,12 +38,12 @@ public final class MariaDBDatabase: SQLDatabase {
     /// Creates a database handle; no connection is opened until the first statement.
     /// - Parameter logger: receives connection open/drop events at debug level; never a
     ///   statement or a password. Default label `gta.mariadb`.
-    public init(configuration: MariaDBConfiguration, logger: Logger = Logger(label: "gta.mariadb")) {
+    public init(configuration: MariaDBConfiguration, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) {
         pool = MariaDBConnectionPool(configuration: configuration, logger: logger)
     }
 
     /// Creates a database handle from a URL; see ``MariaDBConfiguration/init(url:)``.
-    public convenience init(url: String, logger: Logger = Logger(label: "gta.mariadb")) throws {
+    public convenience init(url: String, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) throws {
         self.init(configuration: try MariaDBConfiguration(url: url), logger: logger)
     }
 

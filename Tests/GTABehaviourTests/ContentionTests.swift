@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import GTA
+
+/// Several managers, each with its own connection pool, on one table: every task runs once.
+@Suite struct ContentionTests {
+    @Test(arguments: Backend.allCases)
+    func threeManagersRunThreeThousandTasksExactlyOnce(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let total = 3000
+            try await db.transaction { tx in
+                for start in stride(from: 0, to: total, by: 500) {
+                    let values = (start..<start + 500).map { _ in "(?, ?, ?, ?, ?, ?)" }.joined(separator: ", ")
+                    var binds: [SQLValue] = []
+                    let now = Date()
+                    for i in start..<start + 500 {
+                        binds += [.string("count"), .string("initialized"), .string("\(i)"), .string("{}"), .date(now), .date(now)]
+                    }
+                    try await tx.execute(
+                        "INSERT INTO \(table.quoted) (task_key, task_status, argument, extra, created_at, updated_at) VALUES \(values)", binds)
+                }
+            }
+            let runs = Mutex<[Int: Int]>([:])
+            var managers: [TaskManager] = []
+            var databases: [any SQLDatabase] = []
+            for _ in 0..<3 {
+                let own = try backend.makeDatabase()
+                databases.append(own)
+                let manager = try TaskManager(db: own, table: table.name, options: fastOptions(RecordingLogger(), .withPoolSize(50)))
+                try manager.register("count", TaskDefinition(argumentType: Int.self) { _, n in
+                    runs.withLock { $0[n, default: 0] += 1 }
+                })
+                managers.append(manager)
+            }
+            managers.forEach { $0.start() }
+            try await eventually("all tasks to succeed", timeout: .seconds(120)) { try await table.count(.succeeded) == total }
+            for manager in managers { await manager.stop(wait: true) }
+            for own in databases { await close(own) }
+            let counts = runs.withLock { $0 }
+            #expect(counts.count == total)
+            #expect(counts.values.allSatisfy { $0 == 1 })
+            #expect(try await table.count(.succeeded) == total)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import GTA
+
+/// SPEC 3, "The scanner".
+@Suite struct ScannerTests {
+    @Test(arguments: Backend.allCases)
+    func initTimeoutSensitiveKeysSkipStaleRows(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let manager = try TaskManager(
+                db: db, table: table.name,
+                options: fastOptions(RecordingLogger(), .withInitializedTimeout(.seconds(60))))
+            let seen = Recorder<String>()
+            try manager.register("sensitive", TaskDefinition(handler: { _, a in seen.append("s:\(a?.description ?? "")") }, initTimeoutSensitive: true))
+            try manager.register("plain", TaskDefinition(handler: { _, a in seen.append("p:\(a?.description ?? "")") }))
+            let staleSensitive = try await table.insert(key: "sensitive", status: .initialized, argument: "1", age: 120)
+            let freshSensitive = try await table.insert(key: "sensitive", status: .initialized, argument: "2", age: 10)
+            let stalePlain = try await table.insert(key: "plain", status: .initialized, argument: "3", age: 120)
+            manager.start()
+            try await eventually("the claimable rows to run") { seen.count == 2 }
+            try await Task.sleep(for: .milliseconds(500))
+            let statuses = try await table.statuses()
+            #expect(statuses[staleSensitive] == .initialized)
+            #expect(statuses[freshSensitive] == .succeeded)
+            #expect(statuses[stalePlain] == .succeeded)
+            #expect(Set(seen.all) == ["s:2", "p:3"])
+            await manager.stop(wait: true)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func unknownKeysAreLeftAlone(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let manager = try TaskManager(db: db, table: table.name, options: fastOptions(RecordingLogger()))
+            try manager.register("mine", TaskDefinition(handler: { _, _ in }))
+            let theirs = try await table.insert(key: "go_service_key", status: .initialized, argument: "{}")
+            let mine = try await table.insert(key: "mine", status: .initialized, argument: "{}")
+            manager.start()
+            try await eventually("my row to run") { try await table.statuses()[mine] == .succeeded }
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await table.statuses()[theirs] == .initialized)
+            await manager.stop(wait: true)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func claimsAsManyAsThePoolHasRoomFor(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let manager = try TaskManager(
+                db: db, table: table.name,
+                options: noScanOptions(RecordingLogger(), .withPoolSize(5)))
+            let gate = Gate()
+            let started = Recorder<Int>()
+            try manager.register("k", TaskDefinition(handler: { _, _ in started.append(1); await gate.wait() }))
+            for _ in 0..<12 { try await table.insert(key: "k", status: .initialized, argument: "1") }
+            let claimed = try await Scanner(scheduler: manager.scheduler).scanOnce()
+            #expect(claimed == 5)
+            try await eventually("five handlers to start") { started.count == 5 }
+            #expect(try await table.count(.running) == 5)
+            #expect(try await Scanner(scheduler: manager.scheduler).scanOnce() == 0)
+            gate.open()
+            try await eventually("the five to succeed") { try await table.count(.succeeded) == 5 }
+            #expect(try await Scanner(scheduler: manager.scheduler).scanOnce() == 5)
+            try await eventually("ten to succeed") { try await table.count(.succeeded) == 10 }
+            await manager.stop(wait: true)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func scansAfterTheScanIntervalWhenIdle(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let manager = try TaskManager(
+                db: db, table: table.name,
+                options: fastOptions(RecordingLogger(), .withScanInterval(.milliseconds(700)), .withInstantScanInterval(.milliseconds(10))))
+            let ran = Recorder<ContinuousClock.Instant>()
+            try manager.register("k", TaskDefinition(handler: { _, _ in ran.append(.now) }))
+            manager.start()
+            try await Task.sleep(for: .milliseconds(100))  // the first (empty) scan is done
+            let inserted = ContinuousClock.now
+            try await table.insert(key: "k", status: .initialized, argument: "1")
+            try await eventually("the row to run") { ran.count == 1 }
+            let waited = ran.all[0] - inserted
+            // The next scan comes a (jittered) scan interval after the empty one.
+            #expect(waited >= .milliseconds(400))
+            #expect(waited <= .milliseconds(1500))
+            await manager.stop(wait: true)
+        }
+    }
+}

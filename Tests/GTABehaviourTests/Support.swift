@@ -1,0 +1,161 @@
+import Foundation
+@testable import GTA
+import ServiceContextModule
+import Synchronization
+import Testing
+
+/// Collects what handlers saw, safely from any task.
+final class Recorder<Value: Sendable>: Sendable {
+    private let values = Mutex<[Value]>([])
+    func append(_ value: Value) { values.withLock { $0.append(value) } }
+    var all: [Value] { values.withLock { $0 } }
+    var count: Int { values.withLock { $0.count } }
+}
+
+/// A logger that keeps every line, so tests can check what the library reported.
+final class RecordingLogger: GTA.Logger {
+    private let lines = Mutex<[String]>([])
+    func printf(_ message: @autoclosure () -> String) { add("PRINT", message()) }
+    func infof(_ message: @autoclosure () -> String) { add("INFO", message()) }
+    func warnf(_ message: @autoclosure () -> String) { add("WARN", message()) }
+    func errorf(_ message: @autoclosure () -> String) { add("ERROR", message()) }
+    func debugf(_ message: @autoclosure () -> String) {}
+    private func add(_ level: String, _ message: String) { lines.withLock { $0.append("\(level) \(message)") } }
+    var all: [String] { lines.withLock { $0 } }
+    func contains(_ level: String, _ fragment: String) -> Bool {
+        all.contains { $0.hasPrefix(level) && $0.contains(fragment) }
+    }
+    var factory: LoggerFactory { { _ in self } }
+}
+
+/// A one-shot gate a handler can wait on.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    func open() {
+        let waiters = state.withLock { s in
+            s.open = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let open = state.withLock { s -> Bool in
+                if s.open { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if open { c.resume() }
+        }
+    }
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "timed out waiting for \(what)" }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(
+    _ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    if try await condition() { return }
+    throw TimedOut(what: what)
+}
+
+/// A task table of its own for one test, dropped and created fresh.
+struct TestTable: Sendable {
+    let db: any SQLDatabase
+    let name: String
+
+    static func make(_ db: any SQLDatabase, _ test: String) async throws -> TestTable {
+        let name = "t_" + test.filter { $0.isLetter || $0.isNumber || $0 == "_" }.prefix(50)
+        let quoted = db.dialect.quote(name)
+        try await db.execute("DROP TABLE IF EXISTS \(quoted)", [])
+        try await TaskTable.create(named: name, on: db)
+        return TestTable(db: db, name: name)
+    }
+
+    var quoted: String { db.dialect.quote(name) }
+
+    /// Every row's id and status, in id order.
+    func statuses() async throws -> [UInt64: TaskStatus] {
+        var result: [UInt64: TaskStatus] = [:]
+        for row in try await db.query("SELECT id, task_status FROM \(quoted)", []) {
+            result[try row.decode(UInt64.self, "id")] = TaskStatus(rawValue: try row.decode(String.self, "task_status"))
+        }
+        return result
+    }
+
+    func userStatuses() async throws -> [TaskStatus] {
+        try await db.query("SELECT task_status FROM \(quoted) WHERE task_key NOT LIKE 'builtin:%' ORDER BY id", [])
+            .map { TaskStatus(rawValue: try $0.decode(String.self, "task_status")) }
+    }
+
+    func count(_ status: TaskStatus? = nil) async throws -> Int {
+        let rows: [SQLRow]
+        if let status {
+            rows = try await db.query(
+                "SELECT COUNT(*) AS n FROM \(quoted) WHERE task_status = ? AND task_key NOT LIKE 'builtin:%'", [.string(status.rawValue)])
+        } else {
+            rows = try await db.query("SELECT COUNT(*) AS n FROM \(quoted) WHERE task_key NOT LIKE 'builtin:%'", [])
+        }
+        return try rows[0].decode(Int.self, "n")
+    }
+
+    func row(_ id: UInt64) async throws -> SQLRow? {
+        try await db.query("SELECT * FROM \(quoted) WHERE id = ?", [.uint(id)]).first
+    }
+
+    /// Inserts a row directly, as another service (or an older state) would have left it.
+    @discardableResult
+    func insert(
+        key: String, status: TaskStatus, argument: String? = nil, context: String? = nil, age: TimeInterval = 0, id: UInt64? = nil
+    ) async throws -> UInt64 {
+        let at = Date().addingTimeInterval(-age)
+        let binds: [SQLValue] = [
+            .string(key), .string(status.rawValue), context.map { .string($0) } ?? .null, argument.map { .string($0) } ?? .null,
+            .string("{}"), .date(at), .date(at),
+        ]
+        if let id {
+            try await db.execute(
+                "INSERT INTO \(quoted) (id, task_key, task_status, context, argument, extra, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [.uint(id)] + binds)
+            return id
+        }
+        return try await db.execute(
+            "INSERT INTO \(quoted) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            binds
+        ).lastInsertID
+    }
+}
+
+/// Options that make a manager react within a test's patience.
+func fastOptions(_ logger: RecordingLogger, _ extra: Option...) -> [Option] {
+    [
+        .withLoggerFactory(logger.factory),
+        .withStorageTimeout(.seconds(3600)),
+        .withInitializedTimeout(.seconds(120)),
+        .withRunningTimeout(.seconds(300)),
+        .withScanInterval(.milliseconds(200)),
+        .withInstantScanInterval(.milliseconds(20)),
+    ] + extra
+}
+
+/// Options whose scanner will not run within a test: anything that runs came through the
+/// commit hook.
+func noScanOptions(_ logger: RecordingLogger, _ extra: Option...) -> [Option] {
+    [
+        .withLoggerFactory(logger.factory),
+        .withStorageTimeout(.seconds(3600)),
+        .withInitializedTimeout(.seconds(3600)),
+        .withRunningTimeout(.seconds(3600)),
+        .withScanInterval(.seconds(3600)),
+    ] + extra
+}
