@@ -139,6 +139,8 @@ import Testing
                 await gate.wait()
             })
             manager.start()
+            // The first scan briefly reserves the free slots while it claims; let it finish.
+            try await Task.sleep(for: .milliseconds(200))
             try await manager.run("k", 1)
             try await eventually("the first task to hold the only slot") { started.count == 1 }
             try await manager.run("k", 2)
@@ -194,8 +196,9 @@ import Testing
             try await manager.run("k", 1, context: context)
             try await eventually("the task to run") { seen.count == 1 }
             #expect(seen.all == ["req-7/req-7"])
-            let stored = try await db.query("SELECT context FROM \(table.quoted)", [])
-            #expect(try stored[0].decode(String.self, "context") == #"{"request_id":"req-7"}"#)
+            let stored = try await db.query("SELECT context FROM \(table.quoted) WHERE task_key = 'k'", [])
+            let storedContext = try stored[0].decode(String.self, "context")
+            #expect(storedContext == #"{"request_id":"req-7"}"#)
             await manager.stop(wait: true)
         }
     }

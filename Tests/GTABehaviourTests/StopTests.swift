@@ -44,11 +44,13 @@ import Testing
             let before = ContinuousClock.now
             await manager.stop(wait: false)
             #expect(ContinuousClock.now - before < .seconds(5))
-            #expect(try await table.userStatuses() == [.initialized, .initialized])
+            let afterStop = try await table.userStatuses()
+            #expect(afterStop == [.initialized, .initialized])
             try await eventually("the handlers to be cancelled") { cancelled.count == 2 }
             // The cancelled handlers' own status change finds the row handed back.
             try await Task.sleep(for: .milliseconds(200))
-            #expect(try await table.userStatuses() == [.initialized, .initialized])
+            let later = try await table.userStatuses()
+            #expect(later == [.initialized, .initialized])
         }
     }
 

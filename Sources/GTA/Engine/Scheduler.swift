@@ -195,13 +195,16 @@ final class Scheduler: Sendable {
         }
         let ids = pool.runningIDs
         guard !ids.isEmpty else { return }
-        pool.cancelAll()
-        guard !config.dryRun else { return }
-        do {
-            let changed = try await store.updateStatus(ids: ids, from: .running, to: .initialized, on: db)
-            logger.infof("[Stop] change current running tasks to initialized, len[\(ids.count)], changed len[\(changed)]")
-        } catch {
-            logger.errorf("[Stop] update task status from running to initialized failed, err[\(error)]")
+        // Hand the rows back first, then cancel the handlers: a cancelled handler's own status
+        // change then finds the row `initialized` and changes nothing.
+        if !config.dryRun {
+            do {
+                let changed = try await store.updateStatus(ids: ids, from: .running, to: .initialized, on: db)
+                logger.infof("[Stop] change current running tasks to initialized, len[\(ids.count)], changed len[\(changed)]")
+            } catch {
+                logger.errorf("[Stop] update task status from running to initialized failed, err[\(error)]")
+            }
         }
+        pool.cancelAll()
     }
 }
