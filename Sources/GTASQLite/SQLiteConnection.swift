@@ -11,6 +11,10 @@ import GTA
 ///
 /// `@unchecked Sendable`: the mutable state (`handle`, `cache`) is only touched by work that runs
 /// on `thread`, which runs one item at a time.
+///
+/// Work sent to the thread captures the connection `unowned`: whoever awaits the work holds the
+/// connection, and the thread may keep a finished work item for a while, so a strong capture
+/// would keep a dropped connection (and its file lock) alive.
 final class SQLiteConnection: @unchecked Sendable {
     /// What a connection serves; decides its pragmas.
     enum Role: Sendable, CustomStringConvertible {
@@ -71,7 +75,7 @@ final class SQLiteConnection: @unchecked Sendable {
     static func open(_ configuration: SQLiteConfiguration, role: Role) async throws -> SQLiteConnection {
         let connection = SQLiteConnection(configuration: configuration, role: role)
         do {
-            try await connection.thread.run { try connection.openOnThread() }
+            try await connection.thread.run { [unowned connection] in try connection.openOnThread() }
         } catch {
             await connection.close()
             throw error
@@ -93,7 +97,7 @@ final class SQLiteConnection: @unchecked Sendable {
         retryingBusy: Bool,
         check: @escaping @Sendable () throws -> Void = {}
     ) async throws -> SQLExecuteResult {
-        try await thread.run {
+        try await thread.run { [unowned self] in
             try check()
             return try self.run(sql, binds, collectingRows: false, retryingBusy: retryingBusy).result
         }
@@ -106,7 +110,7 @@ final class SQLiteConnection: @unchecked Sendable {
         retryingBusy: Bool,
         check: @escaping @Sendable () throws -> Void = {}
     ) async throws -> [SQLRow] {
-        try await thread.run {
+        try await thread.run { [unowned self] in
             try check()
             return try self.run(sql, binds, collectingRows: true, retryingBusy: retryingBusy).rows
         }
@@ -114,7 +118,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs a query if SQLite says it only reads; otherwise runs nothing and says so.
     func queryIfReadOnly(_ sql: String, _ binds: [SQLValue]) async throws -> QueryOutcome {
-        try await thread.run {
+        try await thread.run { [unowned self] in
             let outcome = try self.run(sql, binds, collectingRows: true, retryingBusy: true, requiringReadOnly: true)
             return outcome.wasReadOnly ? .rows(outcome.rows) : .needsWriter
         }
@@ -134,7 +138,7 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Rolls back the open transaction, if any; errors are swallowed (SQLite may already have
     /// rolled back, after an I/O error for example).
     func rollbackQuietly() async {
-        _ = try? await thread.run {
+        _ = try? await thread.run { [unowned self] in
             guard let handle = self.handle, sqlite3_get_autocommit(handle) == 0 else { return }
             sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
         }
@@ -142,7 +146,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Finalizes the statements, closes the handle and stops the thread.
     func close() async {
-        _ = try? await thread.run {
+        _ = try? await thread.run { [unowned self] in
             self.cache.removeAll()
             if let handle = self.handle {
                 sqlite3_close_v2(handle)

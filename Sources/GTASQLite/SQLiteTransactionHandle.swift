@@ -33,8 +33,11 @@ final class SQLiteTransactionHandle: SQLTransaction {
         open.store(false, ordering: .releasing)
     }
 
+    /// The check run on the connection's thread before a statement. It captures the handle
+    /// `unowned` (the awaiting caller holds it) so that a finished work item kept by the thread
+    /// does not keep the handle and its connection alive.
     private func checkOpen(_ sql: String) -> @Sendable () throws -> Void {
-        { [self] in
+        { [unowned self] in
             guard isOpen else {
                 throw SQLiteError(
                     extendedResultCode: SQLiteError.Code.misuse,
