@@ -43,7 +43,9 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     /// The path of the database file, or `nil` for a private in-memory database.
     ///
     /// A relative path is relative to the process's working directory. The file is created when
-    /// it does not exist; its directory must exist.
+    /// it does not exist; its directory must exist. A path that begins with `file:` is read as an
+    /// SQLite URI filename (such as `file:app.db?mode=rwc`); for an in-memory URI, set
+    /// ``readerCount`` to 0, since readers would open other databases.
     public var path: String?
 
     /// The longest a statement waits, in total, for a lock that another connection or process

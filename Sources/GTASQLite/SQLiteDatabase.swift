@@ -98,6 +98,9 @@ public final class SQLiteDatabase: SQLDatabase {
 
     /// Runs a statement in its own transaction, on the writer.
     ///
+    /// The SQL may hold several statements separated by `;`; the values bind across them in
+    /// order, and the result is the last statement's.
+    ///
     /// A busy or locked database (another process writing) is waited for and retried within
     /// ``SQLiteConfiguration/busyTimeout`` and ``SQLiteConfiguration/maximumBusyRetries``.
     /// - Throws: ``SQLiteError``; also when called from inside one of this database's transactions.
