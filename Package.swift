@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "GTA", targets: ["GTA"]),
         .library(name: "GTAMariaDB", targets: ["GTAMariaDB"]),
+        .library(name: "GTASQLite", targets: ["GTASQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -33,13 +34,25 @@ let package = Package(
             name: "GTAMariaDB",
             dependencies: ["GTA", "CMariaDB", .product(name: "Logging", package: "swift-log")]
         ),
+        // SQLite 3, seen from Swift.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // The embedded SQLite backend: configuration, connection, database, errors.
+        .target(
+            name: "GTASQLite",
+            dependencies: ["GTA", "CSQLite"]
+        ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
+        .testTarget(name: "GTASQLiteTests", dependencies: ["GTASQLite", "GTA"]),
         // The behaviour suite: every rule of the task library, against every backend.
         .testTarget(
             name: "GTABehaviourTests",
             dependencies: [
-                "GTA", "GTAMariaDB",
+                "GTA", "GTAMariaDB", "GTASQLite",
                 .product(name: "ServiceContextModule", package: "swift-service-context"),
             ],
             exclude: ["Fixtures"]

@@ -1,0 +1,202 @@
+import Foundation
+import GTA
+import Synchronization
+
+/// A SQLite database: the embedded backend of the task library, for a quick start and for an
+/// application's unit tests, with no server.
+///
+/// ```swift
+/// let db = try await SQLiteDatabase(path: "app.db")
+/// try await db.transaction { tx in
+///     try await tx.execute("INSERT INTO orders (item) VALUES (?)", ["book"])
+/// }
+/// await db.close()
+/// ```
+///
+/// ## Connections
+/// One **writer** connection runs every transaction and every autocommitted statement that writes;
+/// tasks wait for it in FIFO order, suspended (no thread blocks). Up to
+/// ``SQLiteConfiguration/readerCount`` **reader** connections run autocommitted queries that SQLite
+/// reports as read-only (`sqlite3_stmt_readonly`), so reads go on while a transaction writes (WAL
+/// mode). Each connection has its own thread for its blocking C calls. An in-memory database has
+/// the writer only.
+///
+/// ## Transactions and locking
+/// A transaction starts with `BEGIN IMMEDIATE`, which takes SQLite's database write lock up front.
+/// Every writing transaction is therefore serialized with all others, in this process (through the
+/// writer) and in other processes or other `SQLiteDatabase` instances on the same file (through the
+/// file lock, waiting up to ``SQLiteConfiguration/busyTimeout``): a claim that selects rows and then
+/// updates them optimistically inside one transaction never races another claimer. The
+/// `isolation` argument is ignored: SQLite transactions are serializable.
+///
+/// A transaction inside a transaction's closure, opened on its handle, is a savepoint.
+///
+/// ## Do not call the database from inside its own transaction
+/// The closure of ``transaction(isolation:_:)`` holds the only writer. Calling this database's own
+/// ``execute(_:_:)``, ``transaction(isolation:_:)``, or a ``query(_:_:)`` that writes, from inside
+/// it would wait for the closure forever; this is detected (a task-local marks the open
+/// transaction, inherited by child tasks) and throws a ``SQLiteError`` that says to use the
+/// handle. A read-only ``query(_:_:)`` is allowed and runs on a reader, outside the transaction:
+/// it does not see the transaction's uncommitted writes.
+public final class SQLiteDatabase: SQLDatabase {
+    /// The configuration the database was opened with.
+    public let configuration: SQLiteConfiguration
+
+    /// ``GTA/SQLDialect/sqlite``; with a configured time zone other than UTC, its
+    /// ``GTA/SQLDialect/now`` is `gta_now()`, a function that returns the current time in that
+    /// zone, registered on every connection.
+    public let dialect: SQLDialect
+
+    private let writer: ConnectionPool
+    private let readers: ConnectionPool
+
+    /// The transactions open in the current task (and inherited by its child tasks).
+    @TaskLocal private static var openTransactions: [SQLiteTransactionHandle] = []
+
+    /// Opens (and creates, if needed) the database that `configuration` describes.
+    ///
+    /// - Throws: ``SQLiteError`` naming the file when it cannot be opened or configured (its
+    ///   directory missing or unwritable, not a database, locked for longer than the busy timeout).
+    public init(configuration: SQLiteConfiguration) async throws {
+        self.configuration = configuration
+        var dialect = SQLDialect.sqlite
+        let zone = configuration.timeZone
+        if zone.secondsFromGMT() != 0 || zone.nextDaylightSavingTimeTransition != nil {
+            dialect.now = "gta_now()"
+        }
+        self.dialect = dialect
+
+        let writerConnection = try await SQLiteConnection.open(configuration, role: .writer)
+        var readerConnections: [SQLiteConnection] = []
+        let readerCount = configuration.isInMemory ? 0 : max(0, configuration.readerCount)
+        do {
+            for n in 0..<readerCount {
+                readerConnections.append(try await SQLiteConnection.open(configuration, role: .reader(n + 1)))
+            }
+        } catch {
+            for connection in readerConnections {
+                await connection.close()
+            }
+            await writerConnection.close()
+            throw error
+        }
+        self.writer = ConnectionPool(name: "writer", connections: [writerConnection])
+        self.readers = ConnectionPool(name: "reader", connections: readerConnections)
+    }
+
+    /// Opens the file database at `path` with the default settings (`":memory:"`: a private
+    /// in-memory database).
+    public convenience init(path: String) async throws {
+        try await self.init(configuration: SQLiteConfiguration(path: path))
+    }
+
+    /// Opens the database that a URL string names: `sqlite:///abs/path.db`,
+    /// `sqlite:relative.db` or `sqlite::memory:` (see ``SQLiteConfiguration/init(url:)``).
+    public convenience init(url: String) async throws {
+        try await self.init(configuration: SQLiteConfiguration(url: url))
+    }
+
+    /// Runs a statement in its own transaction, on the writer.
+    ///
+    /// The SQL may hold several statements separated by `;`; the values bind across them in
+    /// order, and the result is the last statement's.
+    ///
+    /// A busy or locked database (another process writing) is waited for and retried within
+    /// ``SQLiteConfiguration/busyTimeout`` and ``SQLiteConfiguration/maximumBusyRetries``.
+    /// - Throws: ``SQLiteError``; also when called from inside one of this database's transactions.
+    public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
+        try checkNotInsideOwnTransaction(sql)
+        let connection = try await writer.acquire()
+        defer { writer.release(connection) }
+        return try await connection.execute(sql, binds, retryingBusy: true)
+    }
+
+    /// Runs a query in its own transaction: on a reader when it only reads, otherwise on the writer.
+    /// - Throws: ``SQLiteError``; also for a writing query called from inside one of this
+    ///   database's transactions.
+    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        if !readers.isEmpty {
+            let connection = try await readers.acquire()
+            let outcome: SQLiteConnection.QueryOutcome
+            do {
+                outcome = try await connection.queryIfReadOnly(sql, binds)
+            } catch {
+                readers.release(connection)
+                throw error
+            }
+            readers.release(connection)
+            if case .rows(let rows) = outcome {
+                return rows
+            }
+        }
+        try checkNotInsideOwnTransaction(sql)
+        let connection = try await writer.acquire()
+        defer { writer.release(connection) }
+        return try await connection.query(sql, binds, retryingBusy: true)
+    }
+
+    /// Runs `body` in a transaction: `BEGIN IMMEDIATE`, the body, `COMMIT`.
+    ///
+    /// A thrown error rolls back and is rethrown. A failed `COMMIT` rolls back and throws: nothing
+    /// was written. `BEGIN IMMEDIATE` and `COMMIT` wait for another process's lock within
+    /// ``SQLiteConfiguration/busyTimeout``; statements inside the body are not retried.
+    /// - Parameter isolation: ignored; SQLite transactions are serializable.
+    /// - Throws: what `body` throws, or ``SQLiteError`` (``SQLiteError/isBusy`` when the lock was
+    ///   not free in time); also when called from inside one of this database's transactions.
+    public func transaction<T: Sendable>(
+        isolation: SQLIsolationLevel?,
+        _ body: @Sendable (any SQLTransaction) async throws -> T
+    ) async throws -> T {
+        try checkNotInsideOwnTransaction("BEGIN IMMEDIATE")
+        let connection = try await writer.acquire()
+        do {
+            try await connection.begin()
+        } catch {
+            await connection.rollbackQuietly()
+            writer.release(connection)
+            throw error
+        }
+        let handle = SQLiteTransactionHandle(connection: connection, dialect: dialect, databaseID: ObjectIdentifier(self))
+        let result: T
+        do {
+            result = try await Self.$openTransactions.withValue(Self.openTransactions + [handle]) {
+                try await body(handle)
+            }
+            handle.end()
+            try await connection.commit()
+        } catch {
+            handle.end()
+            await connection.rollbackQuietly()
+            writer.release(connection)
+            throw error
+        }
+        writer.release(connection)
+        return result
+    }
+
+    /// Waits for running statements and transactions to finish, then closes every connection.
+    ///
+    /// Later calls throw a ``SQLiteError`` saying the database is closed. Do not call it from
+    /// inside a transaction's closure: it would wait for that transaction.
+    public func close() async {
+        for connection in await writer.close() {
+            await connection.close()
+        }
+        for connection in await readers.close() {
+            await connection.close()
+        }
+    }
+
+    private func checkNotInsideOwnTransaction(_ sql: String) throws {
+        let id = ObjectIdentifier(self)
+        guard Self.openTransactions.contains(where: { $0.databaseID == id && $0.isOpen }) else { return }
+        throw SQLiteError(
+            extendedResultCode: SQLiteError.Code.misuse,
+            message: "this task is inside an open transaction of this SQLite database, which holds its only writer "
+                + "connection, so this statement would wait for that transaction forever; run it through the "
+                + "transaction handle instead (tx.execute, tx.query, or tx.transaction for a savepoint)",
+            context: "cannot use the database inside its own transaction",
+            sql: sql
+        )
+    }
+}
