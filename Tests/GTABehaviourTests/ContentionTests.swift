@@ -26,7 +26,7 @@ import Testing
             var managers: [TaskManager] = []
             var databases: [any SQLDatabase] = []
             for _ in 0..<3 {
-                let own = try backend.makeDatabase()
+                let own = try await table.anotherDatabase(backend)
                 databases.append(own)
                 let manager = try TaskManager(db: own, table: table.name, options: fastOptions(RecordingLogger(), .withPoolSize(50)))
                 try manager.register("count", TaskDefinition(argumentType: Int.self) { _, n in

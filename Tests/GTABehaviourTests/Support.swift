@@ -73,13 +73,20 @@ func eventually(
 struct TestTable: Sendable {
     let db: any SQLDatabase
     let name: String
+    /// The database file (SQLite) other databases of the test open.
+    var file: String = ""
 
-    static func make(_ db: any SQLDatabase, _ test: String) async throws -> TestTable {
+    /// A database of its own on the same data, as another process would have.
+    func anotherDatabase(_ backend: Backend) async throws -> any SQLDatabase {
+        try await backend.makeDatabase(file: file)
+    }
+
+    static func make(_ db: any SQLDatabase, _ test: String, file: String) async throws -> TestTable {
         let name = "t_" + test.filter { $0.isLetter || $0.isNumber || $0 == "_" }.prefix(50)
         let quoted = db.dialect.quote(name)
         try await db.execute("DROP TABLE IF EXISTS \(quoted)", [])
         try await TaskTable.create(named: name, on: db)
-        return TestTable(db: db, name: name)
+        return TestTable(db: db, name: name, file: file)
     }
 
     var quoted: String { db.dialect.quote(name) }

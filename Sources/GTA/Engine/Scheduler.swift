@@ -65,7 +65,8 @@ final class Scheduler: Sendable {
         } else {
             logger.warnf("[CreateTask] Using dry run mode in non-builtin transaction, this task may be scheduled before the transaction is committed!")
             let delayed = task
-            Task {
+            // Detached: the caller's task-locals (its open transaction) stay behind.
+            Task.detached {
                 try? await Task.sleep(for: .milliseconds(500))
                 self.schedule(delayed, reserved: false)
             }

@@ -52,7 +52,7 @@ final class WorkerPool: Sendable {
             if !reserved { s.used += 1 }
             let token = s.nextToken
             s.nextToken += 1
-            let task = Task { [self] in
+            let task = Task.detached { [self] in
                 await job()
                 self.finish(token)
             }
