@@ -14,6 +14,9 @@ final class Scheduler: Sendable {
     let logger: any Logger
     /// Set once stop begins: new tasks are then written `initialized` for another instance.
     let stopping = Atomic<Bool>(false)
+    /// Rows this instance gave back at stop: it no longer owns them, so their handlers' ends
+    /// write nothing (another instance may already be running them).
+    private let handedBack = Mutex<Set<UInt64>>([])
 
     init(db: any SQLDatabase, store: TaskStore, config: TaskConfig, registry: Registry) {
         self.db = db
@@ -150,6 +153,10 @@ final class Scheduler: Sendable {
     /// means someone else moved the row: reported, never ignored.
     private func finish(_ task: TaskRecord, definition: TaskDefinition?, succeeded: Bool) async {
         guard !config.dryRun else { return }
+        if handedBack.withLock({ $0.contains(task.id) }) {
+            logger.warnf("[scheduleTask] task ended after it was handed back at stop; status left to its new owner, task_key[\(task.taskKey)], task_id[\(task.id)]")
+            return
+        }
         let target: TaskStatus = succeeded ? .succeeded : .failed
         let clean = succeeded && (definition?.cleanSucceeded ?? false)
         var attempt = 0
@@ -198,6 +205,7 @@ final class Scheduler: Sendable {
         guard !ids.isEmpty else { return }
         // Hand the rows back first, then cancel the handlers: a cancelled handler's own status
         // change then finds the row `initialized` and changes nothing.
+        handedBack.withLock { $0.formUnion(ids) }
         if !config.dryRun {
             do {
                 let changed = try await store.updateStatus(ids: ids, from: .running, to: .initialized, on: db)
