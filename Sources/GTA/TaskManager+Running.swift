@@ -35,6 +35,18 @@ extension TaskManager {
         try await scheduler.createTask(on: tx, context: context, key: key, argument: argument)
     }
 
+    /// Creates many tasks of one key in the caller's transaction: the batch form of
+    /// ``runWithTx(_:_:_:context:)``, with the same rules for each task. Swift only.
+    ///
+    /// Inside ``transaction(_:)``, as many tasks as the pool has room for are written `running`
+    /// and run right after the commit; the rest are written `initialized` in multi-row inserts.
+    public func runBatchWithTx(
+        _ tx: any SQLTransaction, _ key: TaskKey, _ arguments: [(any Encodable & Sendable)?], context: ServiceContext? = nil
+    ) async throws {
+        let context = context ?? ServiceContext.current ?? .topLevel
+        try await scheduler.createTasks(on: tx, context: context, key: key, arguments: arguments.map { $0 })
+    }
+
     /// Runs `body` in a transaction on the manager's database; the tasks it creates with
     /// ``runWithTx(_:_:_:context:)`` are handed to the pool as soon as it commits. Go: `Transaction`.
     ///

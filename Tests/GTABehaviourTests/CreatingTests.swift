@@ -224,3 +224,32 @@ struct RequestIDMarshaler: CtxMarshaler {
         return context
     }
 }
+
+@Suite struct BatchTests {
+    @Test(arguments: Backend.allCases)
+    func batchCreatesRunningUpToThePoolAndInitializedBeyond(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(RecordingLogger(), .withPoolSize(3)))
+            let gate = Gate()
+            let seen = Recorder<Int>()
+            try manager.register("k", TaskDefinition(argumentType: Int.self) { _, n in seen.append(n); await gate.wait() })
+            try await manager.transaction { tx in
+                try await manager.runBatchWithTx(tx, "k", (1...10).map { $0 })
+            }
+            try await eventually("three to start") { seen.count == 3 }
+            #expect(try await table.count(.running) == 3)
+            #expect(try await table.count(.initialized) == 7)
+            #expect(Set(seen.all) == [1, 2, 3])
+            gate.open()
+            try await eventually("the three to succeed") { try await table.count(.succeeded) == 3 }
+            // Outside the wrapper: all initialized, and a wrong argument writes nothing.
+            try await db.transaction { tx in try await manager.runBatchWithTx(tx, "k", [11, 12]) }
+            #expect(try await table.count(.initialized) == 9)
+            await #expect(throws: GTAError.definitionArgumentInvalid) {
+                try await manager.transaction { tx in try await manager.runBatchWithTx(tx, "k", [13, "x"]) }
+            }
+            #expect(try await table.count() == 12)
+            #expect(manager.scheduler.pool.runningCount == 0)
+        }
+    }
+}

@@ -35,6 +35,23 @@ struct TaskStore: Sendable {
         return result.lastInsertID
     }
 
+    /// Inserts tasks in multi-row statements of up to 256 rows (their ids are not needed).
+    func insertMany(_ tasks: [TaskRecord], on db: any SQLExecutor) async throws {
+        for chunk in tasks.chunked(256) {
+            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(chunk.count * 7)
+            for task in chunk {
+                binds += [
+                    .string(task.taskKey.rawValue), .string(task.taskStatus.rawValue), bytes(task.context), bytes(task.argument),
+                    .bytes(TaskExtra.json), .date(task.createdAt), .date(task.updatedAt),
+                ]
+            }
+            try await db.execute(
+                "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES \(values)", binds)
+        }
+    }
+
     /// Inserts a task under a fixed id (built-in rows). A duplicate key is thrown.
     func insert(_ task: TaskRecord, id: UInt64, on db: any SQLExecutor) async throws {
         try await db.execute(

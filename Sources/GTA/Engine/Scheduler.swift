@@ -57,6 +57,46 @@ final class Scheduler: Sendable {
         logger.debugf("[CreateTask] async task created, task_key[\(key)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
     }
 
+    /// Creates many tasks of one key on `executor`. Inside this manager's wrapper, as many as
+    /// the pool has room for are written `running` (one insert each, for their ids); the rest
+    /// go in as `initialized` in multi-row inserts.
+    func createTasks(on executor: any SQLExecutor, context: ServiceContext, key: TaskKey, arguments: [(any Sendable)?]) async throws {
+        guard let definition = registry.definition(key) else {
+            throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
+        }
+        let wrapper = (executor as? TaskTransaction).flatMap { $0.scheduler === self ? $0 : nil }
+        if config.dryRun {
+            for argument in arguments {
+                try createDryRun(key: key, definition: definition, context: context, argument: argument, wrapper: wrapper)
+            }
+            return
+        }
+        let tasks = try arguments.map {
+            try assembler.assemble(key: key, definition: definition, context: context, argument: $0, status: .initialized)
+        }
+        var start = 0
+        if let wrapper, !stopping.load(ordering: .relaxed) {
+            let slots = pool.reserve(upTo: tasks.count)
+            var inserted = 0
+            do {
+                for var task in tasks.prefix(slots) {
+                    task.taskStatus = .running
+                    task.id = try await store.insert(task, on: wrapper.base)
+                    wrapper.pending.append(task)
+                    inserted += 1
+                }
+            } catch {
+                pool.release(slots - inserted)
+                throw error
+            }
+            start = slots
+        }
+        if start < tasks.count {
+            try await store.insertMany(Array(tasks[start...]), on: (executor as? TaskTransaction)?.base ?? executor)
+        }
+        logger.debugf("[CreateTask] async tasks created, task_key[\(key)], count[\(tasks.count)], running[\(start)]")
+    }
+
     private func createDryRun(
         key: TaskKey, definition: TaskDefinition, context: ServiceContext, argument: (any Sendable)?, wrapper: TaskTransaction?
     ) throws {
