@@ -45,6 +45,12 @@ let package = Package(
             name: "GTASQLite",
             dependencies: ["GTA", "CSQLite"]
         ),
+        // The README's getting-started sample, compiled and run by CI.
+        .executableTarget(
+            name: "GettingStarted",
+            dependencies: ["GTA", "GTASQLite"],
+            path: "Examples/GettingStarted"
+        ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
         .testTarget(name: "GTASQLiteTests", dependencies: ["GTASQLite", "GTA"]),

@@ -11,7 +11,7 @@ import Foundation
 package final class BlockingThread: @unchecked Sendable {
     // @unchecked: `queue` and `stopped` are only touched while `condition` is locked.
     private let condition = NSCondition()
-    private var queue: [() -> Void] = []
+    private var queue: [(() -> Void)?] = []
     private var head = 0
     private var stopped = false
     private let name: String
@@ -36,13 +36,14 @@ package final class BlockingThread: @unchecked Sendable {
                 return
             }
             let item = queue[head]
+            queue[head] = nil  // release what the work captured as soon as it has run
             head += 1
             if head > 64 && head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
             condition.unlock()
-            item()
+            item?()
         }
     }
 
