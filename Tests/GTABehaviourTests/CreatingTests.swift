@@ -138,9 +138,7 @@ import Testing
                 started.append(n)
                 await gate.wait()
             })
-            manager.start()
-            // The first scan briefly reserves the free slots while it claims; let it finish.
-            try await Task.sleep(for: .milliseconds(200))
+            // Not started: no scanner competes for the only slot; the commit hook needs none.
             try await manager.run("k", 1)
             try await eventually("the first task to hold the only slot") { started.count == 1 }
             try await manager.run("k", 2)
@@ -250,6 +248,21 @@ struct RequestIDMarshaler: CtxMarshaler {
             }
             #expect(try await table.count() == 12)
             #expect(manager.scheduler.pool.runningCount == 0)
+        }
+    }
+}
+
+@Suite struct TableNameRejectionTests {
+    @Test(arguments: Backend.allCases)
+    func invalidTableNamesAreRejectedBeforeAnySQL(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            for bad in ["", "tasks; DROP TABLE x", "t`x", String(repeating: "t", count: 65), "a'b", "a b"] {
+                #expect(throws: GTAError.invalidTableName) { _ = try TaskManager(db: db, table: bad) }
+                await #expect(throws: GTAError.invalidTableName) { try await TaskTable.create(named: bad, on: db) }
+            }
+            // The table the test made is still there and untouched.
+            let rows = try await table.count()
+            #expect(rows == 0)
         }
     }
 }

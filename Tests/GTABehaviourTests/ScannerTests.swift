@@ -74,9 +74,15 @@ import Testing
                 db: db, table: table.name,
                 options: fastOptions(RecordingLogger(), .withScanInterval(.milliseconds(700)), .withInstantScanInterval(.milliseconds(10))))
             let ran = Recorder<ContinuousClock.Instant>()
+            let probe = Recorder<Int>()
             try manager.register("k", TaskDefinition(handler: { _, _ in ran.append(.now) }))
+            try manager.register("probe", TaskDefinition(handler: { _, _ in probe.append(1) }))
+            // A scan that finds work is followed by an instant scan, which finds nothing; the
+            // one after that waits the full scan interval.
+            try await table.insert(key: "probe", status: .initialized, argument: "1")
             manager.start()
-            try await Task.sleep(for: .milliseconds(100))  // the first (empty) scan is done
+            try await eventually("the probe to run") { probe.count == 1 }
+            try await Task.sleep(for: .milliseconds(100))
             let inserted = ContinuousClock.now
             try await table.insert(key: "k", status: .initialized, argument: "1")
             try await eventually("the row to run") { ran.count == 1 }

@@ -38,11 +38,10 @@ public struct GoTime: Sendable, Hashable, Comparable, Codable, CustomStringConve
     ///   - secondsSinceEpoch: Whole seconds since 1970-01-01T00:00:00Z.
     ///   - nanoseconds: Additional nanoseconds; values outside `0..<1_000_000_000` carry into
     ///     the seconds.
-    ///   - utcOffset: The offset from UTC in seconds; it must be a whole number of minutes less
-    ///     than 24 hours in size, or the initializer traps.
+    ///   - utcOffset: The offset from UTC in seconds. RFC 3339 has room for whole minutes within
+    ///     ±24 hours only: other values are truncated to whole minutes and clamped to ±23:59.
     public init(secondsSinceEpoch: Int64, nanoseconds: Int64 = 0, utcOffset: Int = 0) {
-        precondition(utcOffset % 60 == 0 && abs(utcOffset) < 86_400,
-                     "GoTime offset must be whole minutes within ±24h, got \(utcOffset)s")
+        let utcOffset = min(max(utcOffset - utcOffset % 60, -86_340), 86_340)
         let (carry, nanos) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
         let adjust: Int64 = nanos < 0 ? -1 : 0
         self.init(unchecked: secondsSinceEpoch + carry + adjust,
@@ -59,8 +58,8 @@ public struct GoTime: Sendable, Hashable, Comparable, Codable, CustomStringConve
     /// Creates a time for `date`, shown at `offset` seconds east of UTC (0 gives `Z`).
     ///
     /// `Date` is a `Double` of seconds and cannot hold nanoseconds exactly, so the instant is
-    /// rounded to the nearest microsecond. `offset` must be whole minutes within ±24 hours, or
-    /// the initializer traps (JSON has no room for offset seconds).
+    /// rounded to the nearest microsecond. `offset` is truncated to whole minutes and clamped to
+    /// ±23:59 (RFC 3339 has no room for offset seconds).
     public init(date: Date, offset: Int = 0) {
         let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
         let (seconds, rest) = Int64(micros).quotientAndRemainder(dividingBy: 1_000_000)
