@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "GTA", targets: ["GTA"]),
         .library(name: "GTAMariaDB", targets: ["GTAMariaDB"]),
         .library(name: "GTASQLite", targets: ["GTASQLite"]),
+        .executable(name: "gta-demo", targets: ["GTADemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -50,6 +51,11 @@ let package = Package(
             name: "GettingStarted",
             dependencies: ["GTA", "GTASQLite"],
             path: "Examples/GettingStarted"
+        ),
+        // The demo: every way of creating and running a task, on SQLite or MariaDB (scripts/demo).
+        .executableTarget(
+            name: "GTADemo",
+            dependencies: ["GTA", "GTASQLite", "GTAMariaDB"]
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
