@@ -97,4 +97,23 @@ import Testing
             await manager.stop(wait: true)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func aScanThatFoundWorkIsFollowedByAnInstantScan(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            // Scan interval 60 s, instant 300 ms, pool 5: 20 rows drain in four claims, which
+            // only the instant interval can make quick.
+            let manager = try TaskManager(
+                db: db, table: table.name,
+                options: [
+                    .withLoggerFactory(RecordingLogger().factory), .withScanInterval(.seconds(60)),
+                    .withInstantScanInterval(.milliseconds(300)), .withPoolSize(5),
+                ])
+            try manager.register("k", TaskDefinition(handler: { _, _ in }))
+            for _ in 0..<20 { try await table.insert(key: "k", status: .initialized, argument: "1") }
+            manager.start()
+            try await eventually("the backlog to drain", timeout: .seconds(10)) { try await table.count(.succeeded) == 20 }
+            await manager.stop(wait: true)
+        }
+    }
 }
