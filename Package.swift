@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "GTA", targets: ["GTA"]),
         .library(name: "GTAMariaDB", targets: ["GTAMariaDB"]),
         .library(name: "GTASQLite", targets: ["GTASQLite"]),
+        .executable(name: "gta-bench", targets: ["GTABenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -44,6 +45,11 @@ let package = Package(
         .target(
             name: "GTASQLite",
             dependencies: ["GTA", "CSQLite"]
+        ),
+        // The benchmark (BENCHMARK.md): `scripts/bench` builds it in release mode and runs it.
+        .executableTarget(
+            name: "GTABenchmark",
+            dependencies: ["GTA", "GTAMariaDB"]
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
