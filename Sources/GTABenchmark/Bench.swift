@@ -24,10 +24,12 @@ struct Bench: Sendable {
         guard let url = options.url else {
             throw UsageError(description: "no database URL: pass --url or set GTA_BENCH_DATABASE_URL")
         }
+        if ProcessInfo.processInfo.environment["GTA_BENCH_DEBUG_RSS"] != nil { progress("RSS at start \(MemorySampler.status("VmRSS") ?? 0) kB") }
         let configuration = try MariaDBConfiguration(url: url)
         let probe = MariaDBDatabase(configuration: configuration)
         let server = try await ServerInfo.read(probe)
         await probe.shutdown()
+        if ProcessInfo.processInfo.environment["GTA_BENCH_DEBUG_RSS"] != nil { progress("RSS after probe \(MemorySampler.status("VmRSS") ?? 0) kB") }
         let started = Date()
         if !options.json {
             print("gta-bench \(ISO8601DateFormatter().string(from: started))")
@@ -179,6 +181,7 @@ struct Bench: Sendable {
             try await BenchTable.waitSucceeded(n, table: options.table, on: db)
             let elapsed = ContinuousClock.now - start
             rss.append(Double(sampler.stop()) / 1024)
+            if ProcessInfo.processInfo.environment["GTA_BENCH_DEBUG_RSS"] != nil { progress("B1 RSS start \(sampler.startKB) kB, peak \(rss.last!) MB") }
             rates.append(Double(n) / elapsed.seconds)
             callRates.append(Double(n) / produced.seconds)
             await manager.stop(wait: true)
@@ -203,11 +206,16 @@ struct Bench: Sendable {
         var rates: [Double] = []
         var rss: [Double] = []
         for _ in 0..<options.runs {
+            weak var weakManager: TaskManager?
+            weak var weakDB: MariaDBDatabase?
+            do {
             let db = MariaDBDatabase(configuration: configuration)
+            weakDB = db
             try await BenchTable.recreate(options.table, on: db)
             try await BenchTable.insertInitialized(n, table: options.table, on: db)
             let recorder = Recorder(expected: n)
             let manager = try makeManager(db, recorder: recorder)
+            weakManager = manager
             try await warmUp(db)
             let sampler = MemorySampler()
             let start = ContinuousClock.now
@@ -216,11 +224,17 @@ struct Bench: Sendable {
             try await BenchTable.waitSucceeded(n, table: options.table, on: db)
             let elapsed = ContinuousClock.now - start
             rss.append(Double(sampler.stop()) / 1024)
+            if ProcessInfo.processInfo.environment["GTA_BENCH_DEBUG_RSS"] != nil { progress("B2 RSS start \(sampler.startKB) kB, peak \(rss.last!) MB, threads \((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0)") }
             rates.append(Double(n) / elapsed.seconds)
             await manager.stop(wait: true)
             let (duplicates, missing) = recorder.check()
             guard duplicates == 0, missing == 0 else { throw UsageError(description: "B2: \(duplicates) duplicate and \(missing) missing runs") }
             await db.shutdown()
+            }
+            if ProcessInfo.processInfo.environment["GTA_BENCH_DEBUG_RSS"] != nil {
+                try await Task.sleep(for: .milliseconds(200))
+                progress("B2 after run: manager freed \(weakManager == nil), database freed \(weakDB == nil), RSS \(MemorySampler.status("VmRSS") ?? 0) kB")
+            }
         }
         return (ScenarioResult(id: "B2", name: "scan drain, 1 manager", unit: "tasks/s", figure: Summary(values: rates),
                                details: [("tasks", .int(n)), ("managers", .int(1))]), rss)

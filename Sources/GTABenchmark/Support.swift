@@ -61,11 +61,13 @@ enum BenchTable {
         let t = try TableName(name).quoted(for: db.dialect)
         try await db.transaction { tx in
             var start = 0
+            // One statement text, bound, for every full chunk (the connector prepares it once).
             while start < n {
                 let end = min(n, start + 500)
-                let values = (start..<end).map { "('bench', 'initialized', NULL, '\($0)', '{}', NOW(), NOW())" }.joined(separator: ", ")
+                let values = Array(repeating: "('bench', 'initialized', NULL, ?, '{}', NOW(), NOW())", count: end - start).joined(separator: ", ")
                 try await tx.execute(
-                    "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES \(values)", [])
+                    "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES \(values)",
+                    (start..<end).map { .string(String($0)) })
                 start = end
             }
         }
@@ -115,10 +117,13 @@ final class MemorySampler: @unchecked Sendable {
     private var peakKB = 0
     private var running = true
     private let done = DispatchSemaphore(value: 0)
+    /// RSS when sampling began, in kB.
+    let startKB: Int
 
     init() {
         Self.resetHighWaterMark()
-        peakKB = Self.status("VmRSS") ?? 0
+        startKB = Self.status("VmRSS") ?? 0
+        peakKB = startKB
         let thread = Thread { [self] in
             while true {
                 let rss = Self.status("VmRSS") ?? 0

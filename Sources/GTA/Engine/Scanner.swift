@@ -15,8 +15,9 @@ import Foundation
 struct Scanner: Sendable {
     let scheduler: Scheduler
 
-    /// The most rows one scan claims, also when the pool is unbounded.
-    static let batchLimit = 1000
+    /// The most rows one claim takes, also when the pool is unbounded (it bounds the tasks a
+    /// backlog puts in memory at once: about one and a half times this).
+    static let batchLimit = 256
 
     /// Scans until the surrounding task is cancelled.
     func run() async {
