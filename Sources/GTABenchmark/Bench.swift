@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GTA
 import GTAMariaDB
 import Synchronization
@@ -233,7 +236,7 @@ struct Bench: Sendable {
             }
             if ProcessInfo.processInfo.environment["GTA_BENCH_DEBUG_RSS"] != nil {
                 try await Task.sleep(for: .milliseconds(200))
-                progress("B2 after run: manager freed \(weakManager == nil), database freed \(weakDB == nil), RSS \(MemorySampler.status("VmRSS") ?? 0) kB")
+                progress("B2 after run: manager freed \(weakManager == nil), database freed \(weakDB == nil), RSS \(MemorySampler.status("VmRSS") ?? 0) kB, after malloc_trim \(trimmedRSS()) kB")
             }
         }
         return (ScenarioResult(id: "B2", name: "scan drain, 1 manager", unit: "tasks/s", figure: Summary(values: rates),
@@ -424,4 +427,14 @@ struct Bench: Sendable {
             for (label, text) in r.lines { print(pad("", 6) + pad("  " + label, 32) + text) }
         }
     }
+}
+
+/// Debugging aid: RSS after glibc's `malloc_trim(0)` (freed heap handed back), to tell a leak
+/// from fragmentation.
+func trimmedRSS() -> Int {
+    typealias Trim = @convention(c) (Int) -> Int32
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+    }
+    return MemorySampler.status("VmRSS") ?? 0
 }
