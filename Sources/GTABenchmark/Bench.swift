@@ -104,6 +104,9 @@ struct Bench: Sendable {
                 for (i, connection) in opened.enumerated() {
                     let share = n / connections + (i < n % connections ? 1 : 0)
                     group.addTask {
+                        // Each loop runs on its connection's thread: a direct blocking call per
+                        // statement, as a C client makes them.
+                        try await withTaskExecutorPreference(connection.executor) {
                         for k in 0..<share {
                             let now = Date()
                             let id = try await connection.execute(insert, [
@@ -111,6 +114,7 @@ struct Bench: Sendable {
                             ]).lastInsertID
                             let changed = try await connection.execute(update, ["succeeded", .date(Date()), .uint(id), "running"]).rowsAffected
                             guard changed == 1 else { throw UsageError(description: "B0: update of row \(id) changed \(changed) rows") }
+                        }
                         }
                     }
                 }
