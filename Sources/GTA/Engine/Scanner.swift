@@ -17,7 +17,7 @@ struct Scanner: Sendable {
 
     /// The most rows one claim takes, also when the pool is unbounded (it bounds the tasks a
     /// backlog puts in memory at once: about one and a half times this).
-    static let batchLimit = 128
+    static let batchLimit = 256
 
     /// Scans until the surrounding task is cancelled.
     func run() async {

@@ -40,8 +40,14 @@ package final class BlockingThread: @unchecked Sendable {
                 return
             }
             let item = queue[head]
+            // Let go of the item's captures (statement text, bound values, continuation) as
+            // soon as it has run, not when the queue is next compacted.
+            queue[head] = {}
             head += 1
-            if head > 64 && head * 2 > queue.count {
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 64 && head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
