@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "GTAMariaDB", targets: ["GTAMariaDB"]),
         .library(name: "GTASQLite", targets: ["GTASQLite"]),
         .executable(name: "gta-demo", targets: ["GTADemo"]),
+        .executable(name: "gta-bench", targets: ["GTABenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -56,6 +57,11 @@ let package = Package(
         .executableTarget(
             name: "GTADemo",
             dependencies: ["GTA", "GTASQLite", "GTAMariaDB"]
+        ),
+        // The benchmark (BENCHMARK.md): `scripts/bench` builds it in release mode and runs it.
+        .executableTarget(
+            name: "GTABenchmark",
+            dependencies: ["GTA", "GTAMariaDB"]
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),

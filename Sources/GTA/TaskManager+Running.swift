@@ -3,9 +3,10 @@ import ServiceContextModule
 extension TaskManager {
     /// Creates a task and runs it asynchronously, reliably. Go: `Run(ctx, key, arg)`.
     ///
-    /// The row is written in a transaction of its own through ``transaction(_:)``: while the
-    /// pool has room it is written `running` and handed to the pool right after the commit;
-    /// otherwise `initialized`, for the scanner.
+    /// The row is written in a transaction of its own (an autocommitted insert, the same as
+    /// ``transaction(_:)`` around ``runWithTx(_:_:_:context:)``): while the pool has room it is
+    /// written `running` and handed to the pool right after the commit; otherwise `initialized`,
+    /// for the scanner.
     ///
     /// - Parameters:
     ///   - key: a registered key.
@@ -18,9 +19,16 @@ extension TaskManager {
     ///   database's error. Nothing is written when it throws.
     public func run(_ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil) async throws {
         let context = context ?? ServiceContext.current ?? .topLevel
-        try await transaction { tx in
-            try await self.runWithTx(tx, key, argument, context: context)
+        if config.dryRun {
+            try await transaction { tx in
+                try await self.runWithTx(tx, key, argument, context: context)
+            }
+            return
         }
+        // A transaction holding one insert and nothing else is the insert autocommitted: one
+        // round trip instead of three, with the same outcome (the row exists and the task runs
+        // exactly when the insert committed).
+        try await scheduler.createTaskAutocommitted(context: context, key: key, argument: argument)
     }
 
     /// Creates a task in the caller's transaction. Go: `RunWithTx(tx, ctx, key, arg)`.

@@ -76,6 +76,13 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
         return connection
     }
 
+    /// The connection's own thread as a task executor. Code run with
+    /// `withTaskExecutorPreference(connection.executor) { ... }` runs on that thread, and each
+    /// statement it sends is then a direct blocking call there, with no hop between threads
+    /// (the way a C client loops). Keep such code short: while it runs, nothing else can use
+    /// the thread.
+    public var executor: any TaskExecutor { thread }
+
     /// Whether a lost-connection error was seen; a broken connection refuses further work.
     public var isBroken: Bool { state.load(ordering: .acquiring) & (Self.brokenBit | Self.closedBit) != 0 }
 

@@ -37,6 +37,7 @@ public final class MariaDBConnectionPool: Sendable {
 
     private struct Waiter {
         let id: UInt64
+        let deadline: ContinuousClock.Instant
         let continuation: CheckedContinuation<Grant, any Error>
     }
 
@@ -47,8 +48,8 @@ public final class MariaDBConnectionPool: Sendable {
         var waiters: [Waiter] = []
         var nextID: UInt64 = 0
         var closed = false
-        /// Waiters whose timeout fired before they were queued (a narrow race).
-        var expired: Set<UInt64> = []
+        /// Whether the task that times out waiters is running.
+        var sweeping = false
 
         mutating func takeSlot() {
             open += 1
@@ -128,51 +129,68 @@ public final class MariaDBConnectionPool: Sendable {
         waiter?.continuation.resume(returning: .openSlot)
     }
 
+    private func timeoutError() -> MariaDBError {
+        MariaDBError(
+            kind: .poolTimeout,
+            message: "no connection to \(configuration.endpoint) became free within \(configuration.acquireTimeout) (all \(maximum) in use)"
+        )
+    }
+
+    /// Queues for the next connection or free slot. Timeouts are kept by one sweeper task per
+    /// pool (sleeping until the oldest waiter's deadline), not a timer task per waiter: under
+    /// contention every acquire may wait, and a cancelled sleep keeps its timer until the
+    /// deadline would have passed.
     private func waitForGrant() async throws -> Grant {
         let id = state.withLock { s in
             s.nextID += 1
             return s.nextID
         }
-        let timeout = configuration.acquireTimeout
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            guard !Task.isCancelled, let self else { return }
-            self.failWaiter(id, MariaDBError(
-                kind: .poolTimeout,
-                message: "no connection to \(self.configuration.endpoint) became free within \(timeout) (all \(self.maximum) in use)"
-            ))
-        }
-        defer {
-            timer.cancel()
-            state.withLock { _ = $0.expired.remove(id) }
-        }
+        let deadline = ContinuousClock.now + configuration.acquireTimeout
         let maximum = self.maximum
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
+                var startSweeper = false
                 let immediate: Result<Grant, any Error>? = state.withLock { s in
                     if s.closed { return .failure(closedError()) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    if s.expired.contains(id) {
-                        return .failure(MariaDBError(kind: .poolTimeout, message: "no connection to \(configuration.endpoint) became free within \(timeout)"))
-                    }
                     if let c = s.idle.popLast() { return .success(.connection(c)) }
                     if s.open < maximum { s.takeSlot(); return .success(.openSlot) }
-                    s.waiters.append(Waiter(id: id, continuation: continuation))
+                    if ContinuousClock.now >= deadline { return .failure(timeoutError()) }
+                    s.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
+                    if !s.sweeping {
+                        s.sweeping = true
+                        startSweeper = true
+                    }
                     return nil
                 }
                 if let immediate { continuation.resume(with: immediate) }
+                if startSweeper { Task.detached { [weak self] in await self?.sweep() } }
             }
         } onCancel: {
             self.failWaiter(id, CancellationError())
         }
     }
 
+    /// Times out waiters whose deadline has passed; ends when no one waits.
+    private func sweep() async {
+        while true {
+            let now = ContinuousClock.now
+            let (expired, next): ([Waiter], ContinuousClock.Instant?) = state.withLock { s in
+                let expired = s.waiters.filter { $0.deadline <= now }
+                if !expired.isEmpty { s.waiters.removeAll { $0.deadline <= now } }
+                let next = s.waiters.map(\.deadline).min()
+                if next == nil { s.sweeping = false }
+                return (expired, next)
+            }
+            for waiter in expired { waiter.continuation.resume(throwing: timeoutError()) }
+            guard let next else { return }
+            try? await Task.sleep(until: next, clock: .continuous)
+        }
+    }
+
     private func failWaiter(_ id: UInt64, _ error: any Error) {
         let waiter: Waiter? = state.withLock { s in
-            guard let index = s.waiters.firstIndex(where: { $0.id == id }) else {
-                if error is MariaDBError { s.expired.insert(id) }
-                return nil
-            }
+            guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return s.waiters.remove(at: index)
         }
         waiter?.continuation.resume(throwing: error)

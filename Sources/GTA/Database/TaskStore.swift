@@ -83,6 +83,30 @@ struct TaskStore: Sendable {
         return changed
     }
 
+    /// Deletes rows in `status`; returns the rows deleted.
+    func delete(ids: [UInt64], status: TaskStatus, on db: any SQLExecutor) async throws -> Int {
+        var deleted = 0
+        for chunk in ids.chunked(1024) {
+            let (list, binds) = inList(chunk.map { .uint($0) })
+            deleted += try await db.execute(
+                "DELETE FROM \(t) WHERE task_status = ? AND id IN (\(list))", [.string(status.rawValue)] + binds
+            ).rowsAffected
+        }
+        return deleted
+    }
+
+    /// The status of each of `ids` that exists.
+    func statuses(ids: [UInt64], on db: any SQLExecutor) async throws -> [UInt64: TaskStatus] {
+        var found: [UInt64: TaskStatus] = [:]
+        for chunk in ids.chunked(1024) {
+            let (list, binds) = inList(chunk.map { .uint($0) })
+            for row in try await db.query("SELECT id, task_status FROM \(t) WHERE id IN (\(list))", binds) {
+                found[try row.decode(UInt64.self, "id")] = TaskStatus(rawValue: try row.decode(String.self, "task_status"))
+            }
+        }
+        return found
+    }
+
     /// Deletes one row in `status`; returns the rows deleted (0 or 1).
     func delete(id: UInt64, status: TaskStatus, on db: any SQLExecutor) async throws -> Int {
         try await db.execute(deleteSQL, [.uint(id), .string(status.rawValue)]).rowsAffected

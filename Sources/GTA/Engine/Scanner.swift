@@ -6,11 +6,18 @@ import Foundation
 /// A claim takes as many rows as there are free slots (up to ``Scanner/batchLimit``) with
 /// `SELECT ... FOR UPDATE SKIP LOCKED` and an optimistic update to `running`, in one short
 /// transaction, so instances never claim the same row.
+///
+/// A scan that claims a full batch (``Scanner/batchLimit`` rows) says there is a backlog: the
+/// next claim then comes as soon as the pool has worked through half of that batch, instead of
+/// after the instant scan interval, so that draining a backlog is limited by the database rather
+/// than by the interval (and no more than about one and a half batches wait in memory). Smaller
+/// scans keep the original's timing.
 struct Scanner: Sendable {
     let scheduler: Scheduler
 
-    /// The most rows one scan claims, also when the pool is unbounded.
-    static let batchLimit = 1000
+    /// The most rows one claim takes, also when the pool is unbounded (it bounds the tasks a
+    /// backlog puts in memory at once: about one and a half times this).
+    static let batchLimit = 256
 
     /// Scans until the surrounding task is cancelled.
     func run() async {
@@ -19,7 +26,13 @@ struct Scanner: Sendable {
         while !Task.isCancelled {
             var interval = config.scanInterval
             do {
-                if try await scanOnce() > 0 { interval = config.instantScanInterval }
+                let claimed = try await scanOnce()
+                if claimed >= Self.batchLimit {
+                    // A backlog: claim again once half of this batch is done.
+                    guard await scheduler.pool.waitUntilRunning(below: Self.batchLimit / 2) else { return }
+                    continue
+                }
+                if claimed > 0 { interval = config.instantScanInterval }
             } catch is CancellationError {
                 return
             } catch {

@@ -13,10 +13,12 @@ final class Scheduler: Sendable {
     let assembler: Assembler
     let logger: any Logger
     /// Set once stop begins: new tasks are then written `initialized` for another instance.
-    let stopping = Atomic<Bool>(false)
+    let stopping = StopFlag()
     /// Rows this instance gave back at stop: it no longer owns them, so their handlers' ends
     /// write nothing (another instance may already be running them).
     private let handedBack = Mutex<Set<UInt64>>([])
+    /// Batches the final status writes of tasks that end close together.
+    let statusWriter: StatusWriter
 
     init(db: any SQLDatabase, store: TaskStore, config: TaskConfig, registry: Registry) {
         self.db = db
@@ -26,6 +28,7 @@ final class Scheduler: Sendable {
         self.pool = WorkerPool(capacity: config.poolSize)
         self.assembler = Assembler(defaultMarshaler: config.ctxMarshaler)
         self.logger = config.logger
+        self.statusWriter = StatusWriter(db: db, store: store, logger: config.logger, stopping: stopping)
     }
 
     // MARK: Creating
@@ -55,6 +58,30 @@ final class Scheduler: Sendable {
             task.id = try await store.insert(task, on: (executor as? TaskTransaction)?.base ?? executor)
         }
         logger.debugf("[CreateTask] async task created, task_key[\(key)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
+    }
+
+    /// `run`'s path: the task alone in its own transaction, which is one autocommitted insert;
+    /// `running` and handed to the pool once it commits while the pool has room, `initialized`
+    /// otherwise (and once stop has begun).
+    func createTaskAutocommitted(context: ServiceContext, key: TaskKey, argument: (any Sendable)?) async throws {
+        guard let definition = registry.definition(key) else {
+            throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
+        }
+        var task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
+        if !stopping.load(ordering: .relaxed), pool.reserve(upTo: 1) == 1 {
+            task.taskStatus = .running
+            do {
+                task.id = try await store.insert(task, on: db)
+            } catch {
+                pool.release(1)
+                throw error
+            }
+            logger.debugf("[CreateTask] async task created, task_key[\(key)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
+            schedule(task, reserved: true)
+        } else {
+            task.id = try await store.insert(task, on: db)
+            logger.debugf("[CreateTask] async task created, task_key[\(key)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
+        }
     }
 
     /// Creates many tasks of one key on `executor`. Inside this manager's wrapper, as many as
@@ -136,17 +163,19 @@ final class Scheduler: Sendable {
             if reserved { pool.release(1) }
             return
         }
-        pool.start(id: task.id, reserved: reserved) { [self] in
-            await self.execute(task)
+        pool.start(id: task.id, reserved: reserved) { [self] done in
+            await self.execute(task, done: done)
         }
     }
 
     /// Tries the handler up to `retryTimes + 1` times, then records the outcome.
-    func execute(_ task: TaskRecord) async {
+    /// `done` frees the task's pool slot as soon as its row is written (the job's end frees it
+    /// otherwise).
+    func execute(_ task: TaskRecord, done: @escaping @Sendable () -> Void = {}) async {
         let started = ContinuousClock.now
         guard let definition = registry.definition(task.taskKey) else {
             logger.errorf("[scheduleTask] task key not registered, task_key[\(task.taskKey)], task_id[\(task.id)]")
-            await finish(task, definition: nil, succeeded: false)
+            await finish(task, definition: nil, succeeded: false, done: done)
             return
         }
         logger.debugf("[scheduleTask] schedule task start, task_key[\(task.taskKey)], task_id[\(task.id)]")
@@ -186,46 +215,21 @@ final class Scheduler: Sendable {
         } else {
             logger.errorf("[scheduleTask] schedule task failed, cost[\(cost)], task_key[\(task.taskKey)], task_id[\(task.id)]")
         }
-        await finish(task, definition: definition, succeeded: succeeded)
+        await finish(task, definition: definition, succeeded: succeeded, done: done)
     }
 
-    /// `running -> succeeded | failed`, or a delete for clean-succeeded kinds. Zero rows changed
-    /// means someone else moved the row: reported, never ignored.
-    private func finish(_ task: TaskRecord, definition: TaskDefinition?, succeeded: Bool) async {
+    /// `running -> succeeded | failed`, or a delete for clean-succeeded kinds, through the
+    /// batching ``StatusWriter``. Zero rows changed means someone else moved the row: reported,
+    /// never ignored.
+    private func finish(_ task: TaskRecord, definition: TaskDefinition?, succeeded: Bool, done: @escaping @Sendable () -> Void) async {
         guard !config.dryRun else { return }
         if handedBack.withLock({ $0.contains(task.id) }) {
             logger.warnf("[scheduleTask] task ended after it was handed back at stop; status left to its new owner, task_key[\(task.taskKey)], task_id[\(task.id)]")
             return
         }
-        let target: TaskStatus = succeeded ? .succeeded : .failed
-        let clean = succeeded && (definition?.cleanSucceeded ?? false)
-        var attempt = 0
-        while true {
-            do {
-                let changed =
-                    clean
-                    ? try await store.delete(id: task.id, status: .running, on: db)
-                    : try await store.updateStatus(id: task.id, from: .running, to: target, on: db)
-                if changed == 0 {
-                    let error = GTAError(.zeroRowsAffected, "task \(task.id) was no longer running when it ended as \(target)")
-                    if stopping.load(ordering: .relaxed) {
-                        logger.warnf("[scheduleTask] change running task status error, err[\(error)] (handed back at stop), task_key[\(task.taskKey)], task_id[\(task.id)]")
-                    } else {
-                        logger.errorf("[scheduleTask] change running task status error, err[\(error)], task_key[\(task.taskKey)], task_id[\(task.id)]")
-                    }
-                }
-                return
-            } catch {
-                attempt += 1
-                let transient = error.asDatabaseError.map { $0.isTransient || $0.isConnectionLost } ?? false
-                if transient && attempt < 5 {
-                    try? await Task.sleep(for: .milliseconds(50 * attempt))
-                    continue
-                }
-                logger.errorf("[scheduleTask] change running task status error, err[\(error)], task_key[\(task.taskKey)], task_id[\(task.id)]")
-                return
-            }
-        }
+        let outcome: StatusWriter.Outcome =
+            succeeded ? ((definition?.cleanSucceeded ?? false) ? .delete : .succeeded) : .failed
+        await statusWriter.write(id: task.id, key: task.taskKey, outcome: outcome, written: done)
     }
 
     // MARK: Stopping
@@ -256,4 +260,12 @@ final class Scheduler: Sendable {
         }
         pool.cancelAll()
     }
+}
+
+/// Whether stop has begun; shared by the scheduler and its status writer.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    /// The flag (always read and written sequentially consistent; the ordering asked is a floor).
+    func load(ordering _: AtomicLoadOrdering) -> Bool { value.load(ordering: .sequentiallyConsistent) }
+    func store(_ newValue: Bool, ordering _: AtomicStoreOrdering) { value.store(newValue, ordering: .sequentiallyConsistent) }
 }

@@ -46,23 +46,26 @@ final class WorkerPool: Sendable {
         waiters.forEach { $0() }
     }
 
-    /// Runs a job in a reserved slot (or, with `reserved: false`, in an extra one).
-    func start(id: UInt64, reserved: Bool = true, _ job: @escaping @Sendable () async -> Void) {
+    /// Runs a job in a reserved slot (or, with `reserved: false`, in an extra one). The job gets
+    /// a `done` function that frees its slot early (once its work that matters is over); the
+    /// job's end frees it otherwise.
+    func start(id: UInt64, reserved: Bool = true, _ job: @escaping @Sendable (_ done: @escaping @Sendable () -> Void) async -> Void) {
         state.withLock { s in
             if !reserved { s.used += 1 }
             let token = s.nextToken
             s.nextToken += 1
             let task = Task.detached { [self] in
-                await job()
+                await job { self.finish(token) }
                 self.finish(token)
             }
             s.jobs[token] = (id, task)
         }
     }
 
+    /// Frees a job's slot; the second call for a token does nothing.
     private func finish(_ token: Int) {
         let waiters = state.withLock { s -> [@Sendable () -> Void] in
-            s.jobs[token] = nil
+            guard s.jobs.removeValue(forKey: token) != nil else { return [] }
             s.used -= 1
             return Self.takeIdleWaiters(&s)
         }
@@ -80,6 +83,15 @@ final class WorkerPool: Sendable {
 
     /// How many jobs are in flight.
     var runningCount: Int { state.withLock { $0.jobs.count } }
+
+    /// Waits until fewer than `count` jobs are in flight (checking every millisecond). Returns
+    /// `false` when the waiting task is cancelled.
+    func waitUntilRunning(below count: Int) async -> Bool {
+        while runningCount >= count {
+            do { try await Task.sleep(for: .milliseconds(1)) } catch { return false }
+        }
+        return true
+    }
 
     /// Waits until no job is in flight, or `timeout` passes. Returns whether the pool is idle.
     func waitUntilIdle(timeout: Duration?) async -> Bool {

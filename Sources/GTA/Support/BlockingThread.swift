@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A dedicated OS thread that runs blocking work (C calls) one item at a time, off Swift's
 /// cooperative thread pool, and resumes the awaiting task when each item is done.
@@ -15,6 +16,8 @@ package final class BlockingThread: @unchecked Sendable {
     private var head = 0
     private var stopped = false
     private let name: String
+    /// The thread's `pthread_self()`, once it runs (0 before).
+    private let owner = Atomic<UInt>(0)
 
     /// Starts the thread.
     package init(name: String) {
@@ -26,6 +29,7 @@ package final class BlockingThread: @unchecked Sendable {
     }
 
     private func loop() {
+        owner.store(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))), ordering: .releasing)
         while true {
             condition.lock()
             while head == queue.count && !stopped {
@@ -38,7 +42,10 @@ package final class BlockingThread: @unchecked Sendable {
             let item = queue[head]
             queue[head] = nil  // release what the work captured as soon as it has run
             head += 1
-            if head > 64 && head * 2 > queue.count {
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 64 && head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
@@ -58,8 +65,12 @@ package final class BlockingThread: @unchecked Sendable {
 
     /// Runs `work` on this thread and returns its result.
     /// - Throws: what `work` throws, or ``BlockingThreadStoppedError`` after ``stop()``.
+    ///
+    /// Called from a task already running on this thread (through its ``TaskExecutor``
+    /// preference), `work` runs inline: nothing else can be running on the thread meanwhile.
     package func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        if isCurrent { return try work() }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let accepted = enqueue {
                 continuation.resume(with: Result { try work() })
             }
@@ -67,6 +78,11 @@ package final class BlockingThread: @unchecked Sendable {
                 continuation.resume(throwing: BlockingThreadStoppedError(name: name))
             }
         }
+    }
+
+    /// Whether the caller is running on this thread.
+    package var isCurrent: Bool {
+        owner.load(ordering: .acquiring) == UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
     }
 
     /// Runs `work` on this thread without waiting for it.
@@ -80,6 +96,19 @@ package final class BlockingThread: @unchecked Sendable {
         stopped = true
         condition.signal()
         condition.unlock()
+    }
+}
+
+/// A task that prefers this executor (`withTaskExecutorPreference`) runs on the thread, between
+/// the blocking items, and its statements then need no thread hop at all. After ``stop()``, a
+/// job still enqueued runs inline on the enqueuing thread rather than being lost.
+extension BlockingThread: TaskExecutor {
+    package func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        if !enqueue({ job.runSynchronously(on: executor) }) {
+            job.runSynchronously(on: executor)
+        }
     }
 }
 
