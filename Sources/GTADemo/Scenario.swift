@@ -125,10 +125,6 @@ struct Scenario {
         console.say()
 
         manager.start()
-        // While a scan claims rows it holds every free pool slot, so a task created during it is
-        // written 'initialized' and waits for the next scan. Let the first scan (which may also
-        // open a connection) finish, so that step 1 shows the commit hook.
-        try await Task.sleep(for: .milliseconds(300))
         console.event("manager started")
         let monitor = ProgressMonitor(db: db, console: console)
         let progress = Task { await monitor.run() }

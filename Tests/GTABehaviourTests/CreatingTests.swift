@@ -138,7 +138,7 @@ import Testing
                 started.append(n)
                 await gate.wait()
             })
-            // Not started: no scanner competes for the only slot; the commit hook needs none.
+            manager.start()
             try await manager.run("k", 1)
             try await eventually("the first task to hold the only slot") { started.count == 1 }
             try await manager.run("k", 2)
@@ -263,6 +263,33 @@ struct RequestIDMarshaler: CtxMarshaler {
             // The table the test made is still there and untouched.
             let rows = try await table.count()
             #expect(rows == 0)
+        }
+    }
+}
+
+@Suite struct CommitHookMeetsAScanTests {
+    @Test(arguments: Backend.allCases)
+    func aClaimInFlightDoesNotPushTheCommitHookToTheScanner(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(RecordingLogger(), .withPoolSize(2)))
+            let gate = Gate()
+            let ran = Recorder<Int>()
+            try manager.register("k", TaskDefinition(argumentType: Int.self) { _, n in ran.append(n); await gate.wait() })
+            let pool = manager.scheduler.pool
+            // A scan holds both free slots while its claim is in flight...
+            #expect(pool.reserveForClaim(upTo: 10) == 2)
+            // ...a task created meanwhile takes one of them and runs at its commit...
+            try await manager.run("k", 1)
+            try await eventually("the commit hook's task to start") { ran.all == [1] }
+            #expect(try await table.userStatuses() == [.running])
+            // ...and the claim, which found two rows, keeps one and must give the other back.
+            #expect(pool.settleClaim(reserved: 2, claimed: 2) == 1)
+            #expect(pool.freeSlots == 0)
+            #expect(!pool.reserveOne())
+            pool.release(1)  // the kept (simulated) row's slot
+            gate.open()
+            try await eventually("the task to succeed") { try await table.userStatuses() == [.succeeded] }
+            #expect(pool.freeSlots == 2)
         }
     }
 }

@@ -111,7 +111,9 @@ import Testing
             let manager = try TaskManager(
                 db: db, table: table.name,
                 options: [
-                    .withLoggerFactory(RecordingLogger().factory), .withStorageTimeout(.seconds(3600)),
+                    // A storage timeout of ten years: the clean-up must not delete Go's finished
+                    // rows however long after the fixture was made the test runs.
+                    .withLoggerFactory(RecordingLogger().factory), .withStorageTimeout(.seconds(3650 * 86400)),
                     .withInitializedTimeout(.seconds(120)), .withRunningTimeout(.seconds(300)),
                     .withScanInterval(.seconds(1)), .withInstantScanInterval(.milliseconds(100)),
                     .withCtxMarshaler(RequestIDMarshaler()),

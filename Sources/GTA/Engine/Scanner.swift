@@ -56,7 +56,7 @@ struct Scanner: Sendable {
     func scanOnce() async throws -> Int {
         let (plain, sensitive) = scheduler.registry.claimableKeys()
         guard !(plain.isEmpty && sensitive.isEmpty) else { return 0 }
-        let slots = scheduler.pool.reserve(upTo: Self.batchLimit)
+        let slots = scheduler.pool.reserveForClaim(upTo: Self.batchLimit)
         guard slots > 0 else { return 0 }
         let claimed: [TaskRecord]
         do {
@@ -68,13 +68,19 @@ struct Scanner: Sendable {
                 on: scheduler.db
             )
         } catch {
-            scheduler.pool.release(slots)
+            _ = scheduler.pool.settleClaim(reserved: slots, claimed: 0)
             throw error
         }
-        scheduler.pool.release(slots - claimed.count)
-        for task in claimed {
+        let kept = scheduler.pool.settleClaim(reserved: slots, claimed: claimed.count)
+        for task in claimed.prefix(kept) {
             scheduler.schedule(task, reserved: true)
         }
-        return claimed.count
+        if kept < claimed.count {
+            // The commit hook took slots from this claim meanwhile: give the surplus rows back.
+            let surplus = claimed[kept...].map(\.id)
+            let changed = try await scheduler.store.updateStatus(ids: surplus, from: .running, to: .initialized, on: scheduler.db)
+            scheduler.logger.debugf("[scan] handed back \(surplus.count) claimed rows for lack of pool slots, changed[\(changed)]")
+        }
+        return kept
     }
 }

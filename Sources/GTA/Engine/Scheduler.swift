@@ -45,7 +45,7 @@ final class Scheduler: Sendable {
             return
         }
         var task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
-        if let wrapper, !stopping.load(ordering: .relaxed), pool.reserve(upTo: 1) == 1 {
+        if let wrapper, !stopping.load(ordering: .relaxed), pool.reserveOne() {
             task.taskStatus = .running
             do {
                 task.id = try await store.insert(task, on: wrapper.base)
@@ -68,7 +68,7 @@ final class Scheduler: Sendable {
             throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
         }
         var task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
-        if !stopping.load(ordering: .relaxed), pool.reserve(upTo: 1) == 1 {
+        if !stopping.load(ordering: .relaxed), pool.reserveOne() {
             task.taskStatus = .running
             do {
                 task.id = try await store.insert(task, on: db)

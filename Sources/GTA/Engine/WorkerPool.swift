@@ -14,6 +14,8 @@ final class WorkerPool: Sendable {
         var nextToken = 0
         var jobs: [Int: (id: UInt64, task: Task<Void, Never>)] = [:]
         var idleWaiters: [@Sendable () -> Void] = []
+        /// Slots a scanner holds while its claim is in flight.
+        var claiming = 0
     }
     private let state = Mutex(State())
 
@@ -34,6 +36,48 @@ final class WorkerPool: Sendable {
             s.used += got
             return got
         }
+    }
+
+    /// Reserves one slot for a task being written `running`. When the pool is full only
+    /// because a claim is in flight (a scan holds every free slot for a few milliseconds), the
+    /// slot is taken from that claim, so the commit hook does not fall back to the scan path
+    /// just because it met a scan; the claim then keeps fewer rows (see ``settleClaim(reserved:claimed:)``).
+    func reserveOne() -> Bool {
+        state.withLock { s in
+            if capacity.map({ s.used < $0 }) ?? true {
+                s.used += 1
+                return true
+            }
+            guard s.claiming > 0 else { return false }
+            s.claiming -= 1  // the slot passes from the claim to this task
+            return true
+        }
+    }
+
+    /// Reserves up to `wanted` slots for a claim in flight (one claim at a time); end it with
+    /// ``settleClaim(reserved:claimed:)``.
+    func reserveForClaim(upTo wanted: Int) -> Int {
+        state.withLock { s in
+            let got = capacity.map { max(0, min(wanted, $0 - s.used)) } ?? wanted
+            s.used += got
+            s.claiming += got
+            return got
+        }
+    }
+
+    /// Ends a claim that took `claimed` rows with `reserved` slots. Returns how many of those rows
+    /// have a slot; the rest (only when the commit hook took slots from the claim meanwhile) must
+    /// be handed back to `initialized`.
+    func settleClaim(reserved: Int, claimed: Int) -> Int {
+        let (kept, idle) = state.withLock { s -> (Int, [@Sendable () -> Void]) in
+            let held = min(reserved, s.claiming)
+            let kept = min(claimed, held)
+            s.claiming -= held
+            s.used -= held - kept
+            return (kept, Self.takeIdleWaiters(&s))
+        }
+        idle.forEach { $0() }
+        return kept
     }
 
     /// Gives back reserved slots that were not used.
