@@ -36,61 +36,60 @@ final class Scheduler: Sendable {
     /// Creates a task on `executor`: `running` with a reserved slot inside this manager's
     /// transaction wrapper while the pool has room, `initialized` otherwise.
     func createTask(on executor: any SQLExecutor, context: ServiceContext, key: TaskKey, argument: (any Sendable)?) async throws {
-        guard let definition = registry.definition(key) else {
-            throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
-        }
+        let definition = try definition(key)
         let wrapper = (executor as? TaskTransaction).flatMap { $0.scheduler === self ? $0 : nil }
         if config.dryRun {
             try createDryRun(key: key, definition: definition, context: context, argument: argument, wrapper: wrapper)
             return
         }
-        var task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
-        if let wrapper, !stopping.load(ordering: .relaxed), pool.reserveOne() {
-            task.taskStatus = .running
-            do {
-                task.id = try await store.insert(task, on: wrapper.base)
-            } catch {
-                pool.release(1)
-                throw error
-            }
-            wrapper.pending.append(task)
-        } else {
-            task.id = try await store.insert(task, on: (executor as? TaskTransaction)?.base ?? executor)
-        }
-        logger.debugf("[CreateTask] async task created, task_key[\(key)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
+        let task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
+        let base = (executor as? TaskTransaction)?.base ?? executor
+        let written = try await write(task, on: base, mayRun: wrapper != nil)
+        if let wrapper, written.taskStatus == .running { wrapper.pending.append(written) }
     }
 
     /// `run`'s path: the task alone in its own transaction, which is one autocommitted insert;
     /// `running` and handed to the pool once it commits while the pool has room, `initialized`
     /// otherwise (and once stop has begun).
     func createTaskAutocommitted(context: ServiceContext, key: TaskKey, argument: (any Sendable)?) async throws {
-        guard let definition = registry.definition(key) else {
-            throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
-        }
-        var task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
-        if !stopping.load(ordering: .relaxed), pool.reserveOne() {
+        let definition = try definition(key)
+        let task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
+        let written = try await write(task, on: db, mayRun: true)
+        if written.taskStatus == .running { schedule(written, reserved: true) }
+    }
+
+    /// Inserts `task`: `running` with a reserved pool slot when it `mayRun`, stop has not begun
+    /// and the pool has room; `initialized` otherwise. Returns the row as written.
+    private func write(_ task: TaskRecord, on executor: any SQLExecutor, mayRun: Bool) async throws -> TaskRecord {
+        var task = task
+        if mayRun, !stopping.load(ordering: .relaxed), pool.reserveOne() {
             task.taskStatus = .running
             do {
-                task.id = try await store.insert(task, on: db)
+                task.id = try await store.insert(task, on: executor)
             } catch {
                 pool.release(1)
                 throw error
             }
-            logger.debugf("[CreateTask] async task created, task_key[\(key)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
-            schedule(task, reserved: true)
         } else {
-            task.id = try await store.insert(task, on: db)
-            logger.debugf("[CreateTask] async task created, task_key[\(key)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
+            task.taskStatus = .initialized
+            task.id = try await store.insert(task, on: executor)
         }
+        logger.debugf("[CreateTask] async task created, task_key[\(task.taskKey)], task_id[\(task.id)], task_status[\(task.taskStatus)]")
+        return task
+    }
+
+    private func definition(_ key: TaskKey) throws -> TaskDefinition {
+        guard let definition = registry.definition(key) else {
+            throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
+        }
+        return definition
     }
 
     /// Creates many tasks of one key on `executor`. Inside this manager's wrapper, as many as
     /// the pool has room for are written `running` (one insert each, for their ids); the rest
     /// go in as `initialized` in multi-row inserts.
     func createTasks(on executor: any SQLExecutor, context: ServiceContext, key: TaskKey, arguments: [(any Sendable)?]) async throws {
-        guard let definition = registry.definition(key) else {
-            throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
-        }
+        let definition = try definition(key)
         let wrapper = (executor as? TaskTransaction).flatMap { $0.scheduler === self ? $0 : nil }
         if config.dryRun {
             for argument in arguments {
