@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GTA
+import GTASQLite
 
 /// SPEC 3, "The scanner".
 @Suite struct ScannerTests {
@@ -114,6 +115,47 @@ import Testing
             manager.start()
             try await eventually("the backlog to drain", timeout: .seconds(10)) { try await table.count(.succeeded) == 20 }
             await manager.stop(wait: true)
+        }
+    }
+}
+
+/// A claim that meets a lock is retried, not fatal. SQLite shows it for real: another
+/// connection holding the write lock makes the claim's `BEGIN IMMEDIATE` fail as busy.
+@Suite struct ClaimLockConflictTests {
+    @Test func aBusyClaimIsRetriedNotFatal() async throws {
+        try await withTable(.sqlite) { db, table in
+            var configuration = SQLiteConfiguration(path: Backend.sqliteDirectory.appendingPathComponent(table.file + ".sqlite").path)
+            configuration.busyTimeout = .milliseconds(50)
+            configuration.maximumBusyRetries = 1
+            let impatient = try await SQLiteDatabase(configuration: configuration)
+            let logger = RecordingLogger()
+            let manager = try TaskManager(
+                db: impatient, table: table.name,
+                options: [.withLoggerFactory(logger.factory), .withScanInterval(.milliseconds(100)), .withInstantScanInterval(.milliseconds(20))])
+            let ran = Recorder<Int>()
+            try manager.register("k", TaskDefinition(handler: { _, _ in ran.append(1) }))
+            try await table.insert(key: "k", status: .initialized, argument: "1")
+            let holding = Gate()
+            let holder = Task {
+                try await db.transaction { tx in
+                    try await tx.execute("UPDATE \(table.quoted) SET extra = '{}' WHERE task_key = 'k'", [])
+                    holding.open()
+                    try await Task.sleep(for: .milliseconds(800))
+                }
+            }
+            await holding.wait()
+            manager.start()
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(ran.count == 0)  // every claim so far met the lock
+            try await holder.value
+            try await eventually("the task to run once the lock is gone") {
+                let statuses = try await table.userStatuses()
+                return ran.count == 1 && statuses == [.succeeded]
+            }
+            #expect(logger.contains("DEBUG", "claim met a lock conflict"))
+            #expect(!logger.contains("ERROR", "claim tasks failed"))
+            await manager.stop(wait: true)
+            await impatient.close()
         }
     }
 }

@@ -19,7 +19,7 @@ final class RecordingLogger: GTA.Logger {
     func infof(_ message: @autoclosure () -> String) { add("INFO", message()) }
     func warnf(_ message: @autoclosure () -> String) { add("WARN", message()) }
     func errorf(_ message: @autoclosure () -> String) { add("ERROR", message()) }
-    func debugf(_ message: @autoclosure () -> String) {}
+    func debugf(_ message: @autoclosure () -> String) { add("DEBUG", message()) }
     private func add(_ level: String, _ message: String) { lines.withLock { $0.append("\(level) \(message)") } }
     var all: [String] { lines.withLock { $0 } }
     func contains(_ level: String, _ fragment: String) -> Bool {
