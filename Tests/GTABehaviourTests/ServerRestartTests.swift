@@ -1,0 +1,79 @@
+import Foundation
+import GTAMariaDB
+import Testing
+
+@testable import GTA
+
+/// A server restart: every pooled connection dies at once. The manager reports what it meets
+/// as typed errors, loses no task, and goes on with fresh connections.
+@Suite(.serialized) struct ServerRestartTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs scripts/mariadb for a server of this test's own (its own port and datadir), through
+    /// `posix_spawn` and `waitpid`: the server the script leaves running must not keep the test
+    /// waiting on an inherited pipe.
+    @discardableResult
+    static func server(_ command: String) throws -> String {
+        let output = "/tmp/gta-restart-\(getpid())-\(command).out"
+        let script = root.appendingPathComponent("scripts/mariadb").path
+        let line = "GTA_DB_PORT=\(20000 + getpid() % 10000) GTA_DB_DIR=/tmp/gta-restart-test-\(getpid()) '\(script)' \(command) >'\(output)' 2>&1 </dev/null"
+        var pid: pid_t = 0
+        let arguments = ["/bin/sh", "-c", line]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ)
+        guard spawned == 0 else { throw TimedOut(what: "spawning scripts/mariadb \(command): errno \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        unlink(output)
+        guard status == 0 else { throw TimedOut(what: "scripts/mariadb \(command) (status \(status)): \(text)") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func theManagerGoesOnAfterAServerRestart() async throws {
+        let url = try Self.server("start")
+        defer { _ = try? Self.server("stop") }
+        var configuration = try MariaDBConfiguration(url: url)
+        configuration.maximumConnections = 4
+        configuration.connectTimeout = .seconds(2)
+        let db = MariaDBDatabase(configuration: configuration)
+        try await TaskTable.create(named: "restart_tasks", on: db)
+        let logger = RecordingLogger()
+        let manager = try TaskManager(
+            db: db, table: "restart_tasks",
+            options: [.withLoggerFactory(logger.factory), .withScanInterval(.milliseconds(200)), .withInstantScanInterval(.milliseconds(20))])
+        let ran = Recorder<Int>()
+        try manager.register("k", TaskDefinition(argumentType: Int.self) { _, n in ran.append(n) })
+        manager.start()
+        try await manager.run("k", 1)
+        try await eventually("the first task") { ran.all == [1] }
+
+        try Self.server("restart")
+
+        // Creating a task may meet a pooled connection the restart killed: a typed
+        // connection-lost error, after which a fresh connection serves the next try.
+        var lost = 0
+        for _ in 0..<6 {
+            do {
+                try await manager.run("k", 2)
+                break
+            } catch let error as MariaDBError where error.isConnectionLost {
+                lost += 1
+            }
+        }
+        #expect(lost <= 4)
+        // The scanner, which met the dead connections too, claims again.
+        try await db.execute(
+            "INSERT INTO restart_tasks (task_key, task_status, argument, extra, created_at, updated_at) VALUES ('k', 'initialized', '3', '{}', ?, ?)",
+            [.date(Date()), .date(Date())])
+        try await eventually("the tasks created after the restart", timeout: .seconds(15)) { Set(ran.all) == [1, 2, 3] }
+        try await eventually("every row to succeed") {
+            let rows = try await db.query("SELECT task_status FROM restart_tasks WHERE task_key = 'k'", [])
+            return try rows.count == 3 && rows.allSatisfy { try $0.decode(String.self, "task_status") == "succeeded" }
+        }
+        #expect(ran.count == 3)
+        await manager.stop(wait: true)
+        await db.shutdown()
+    }
+}
