@@ -45,3 +45,52 @@ import Testing
         }
     }
 }
+
+/// A server without `SKIP LOCKED` (MySQL 5.7, MariaDB before 10.6): the dialect says so, and the
+/// claim falls back to the original's unlocked select and per-row optimistic update.
+@Suite struct FallbackClaimTests {
+    /// The same database, seen through a dialect without `SKIP LOCKED`.
+    struct WithoutSkipLocked: SQLDatabase {
+        let base: any SQLDatabase
+        var dialect: SQLDialect {
+            var d = base.dialect
+            d.lockForUpdateSkipLocked = nil
+            return d
+        }
+        func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult { try await base.execute(sql, binds) }
+        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await base.query(sql, binds) }
+        func transaction<T: Sendable>(
+            isolation: SQLIsolationLevel?, _ body: @Sendable (any SQLTransaction) async throws -> T
+        ) async throws -> T {
+            try await base.transaction(isolation: isolation, body)
+        }
+    }
+
+    @Test func threeManagersWithoutSkipLockedRunEachTaskOnce() async throws {
+        try await withTable(.mariadb) { db, table in
+            let total = 600
+            for i in 0..<total { try await table.insert(key: "count", status: .initialized, argument: "\(i)") }
+            let runs = Mutex<[Int: Int]>([:])
+            var managers: [TaskManager] = []
+            var databases: [any SQLDatabase] = []
+            for _ in 0..<3 {
+                let own = try await table.anotherDatabase(.mariadb)
+                databases.append(own)
+                let manager = try TaskManager(
+                    db: WithoutSkipLocked(base: own), table: table.name, options: fastOptions(RecordingLogger(), .withPoolSize(20)))
+                try manager.register("count", TaskDefinition(argumentType: Int.self) { _, n in
+                    runs.withLock { $0[n, default: 0] += 1 }
+                })
+                managers.append(manager)
+            }
+            #expect(managers[0].db.dialect.lockForUpdateSkipLocked == nil)
+            managers.forEach { $0.start() }
+            try await eventually("all tasks to succeed", timeout: .seconds(60)) { try await table.count(.succeeded) == total }
+            for manager in managers { await manager.stop(wait: true) }
+            for own in databases { await close(own) }
+            let counts = runs.withLock { $0 }
+            #expect(counts.count == total)
+            #expect(counts.values.allSatisfy { $0 == 1 })
+        }
+    }
+}

@@ -135,7 +135,9 @@ struct TaskStore: Sendable {
         }
         binds.append(.int(Int64(limit)))
         let skipLocked = dialect.lockForUpdateSkipLocked
-        let lock = skipLocked ?? dialect.lockForUpdate
+        // Without SKIP LOCKED, select without a lock (a plain FOR UPDATE would make instances
+        // queue behind each other) and race on the optimistic update, as the original does.
+        let lock = skipLocked ?? ""
         let select = "SELECT \(columns) FROM \(t) WHERE task_status = ? AND (\(conditions.joined(separator: " OR "))) ORDER BY id LIMIT ? \(lock)"
         let batchUpdate = skipLocked != nil || dialect.family == .sqlite
         let selectBinds = binds
