@@ -159,15 +159,6 @@ struct ErrorTests {
         #expect(e.message.contains("127.0.0.1:1"))
     }
 
-    @Test func tlsRequiredAgainstPlainServerFails() async throws {
-        let db = try testDatabase { $0.tls = .require }
-        defer { Task { await db.shutdown() } }
-        // The throwaway test server has no certificate: an enforced TLS connection must fail,
-        // never silently fall back to plain text.
-        let error = await caught { _ = try await db.query("SELECT 1") }
-        #expect((error as? MariaDBError)?.kind == .connect)
-    }
-
     @Test func placeholderCountMismatch() async throws {
         let db = try testDatabase()
         defer { Task { await db.shutdown() } }

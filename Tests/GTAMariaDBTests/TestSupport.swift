@@ -42,3 +42,28 @@ func caught(_ body: () async throws -> Void) async -> (any Error)? {
         return error
     }
 }
+
+/// The directory of the throwaway server's TLS files (scripts/mariadb tls-dir), which scripts/test
+/// exports as GTA_TEST_TLS_DIR. Missing, it fails the test with a clear message.
+func testTLSDirectory() throws -> String {
+    guard let dir = ProcessInfo.processInfo.environment["GTA_TEST_TLS_DIR"], !dir.isEmpty else {
+        struct MissingTLSDirectory: Error, CustomStringConvertible {
+            var description: String {
+                "GTA_TEST_TLS_DIR is not set: export the output of scripts/mariadb tls-dir (scripts/test does this)"
+            }
+        }
+        throw MissingTLSDirectory()
+    }
+    return dir
+}
+
+/// A file of the test server's TLS directory: ca.pem, wrong-ca.pem, client-cert.pem, client-key.pem.
+func testTLSFile(_ name: String) throws -> String {
+    let path = try testTLSDirectory() + "/" + name
+    struct MissingTLSFile: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "\(path) does not exist: restart the server with scripts/mariadb start" }
+    }
+    guard FileManager.default.fileExists(atPath: path) else { throw MissingTLSFile(path: path) }
+    return path
+}
