@@ -4,8 +4,9 @@ import Testing
 
 @testable import GTA
 
-/// A server restart: every pooled connection dies at once. The manager reports what it meets
-/// as typed errors, loses no task, and goes on with fresh connections.
+/// A server of the test's own (without TLS): a restart, where every pooled connection dies at
+/// once and the manager reports what it meets as typed errors, loses no task, and goes on with
+/// fresh connections; and required TLS against a server that has none.
 @Suite(.serialized) struct ServerRestartTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -16,7 +17,7 @@ import Testing
     static func server(_ command: String) throws -> String {
         let output = "/tmp/gta-restart-\(getpid())-\(command).out"
         let script = root.appendingPathComponent("scripts/mariadb").path
-        let line = "GTA_DB_PORT=\(20000 + getpid() % 10000) GTA_DB_DIR=/tmp/gta-restart-test-\(getpid()) '\(script)' \(command) >'\(output)' 2>&1 </dev/null"
+        let line = "GTA_DB_TLS=off GTA_DB_PORT=\(20000 + getpid() % 10000) GTA_DB_DIR=/tmp/gta-restart-test-\(getpid()) '\(script)' \(command) >'\(output)' 2>&1 </dev/null"
         var pid: pid_t = 0
         let arguments = ["/bin/sh", "-c", line]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
@@ -34,6 +35,19 @@ import Testing
     @Test func theManagerGoesOnAfterAServerRestart() async throws {
         let url = try Self.server("start")
         defer { _ = try? Self.server("stop") }
+
+        // Required TLS against a server without TLS is refused, never quietly plain text.
+        var encrypted = try MariaDBConfiguration(url: url)
+        encrypted.tls = .require
+        let refused = MariaDBDatabase(configuration: encrypted)
+        do {
+            _ = try await refused.query("SELECT 1", [])
+            Issue.record("a plain connection was accepted where TLS was required")
+        } catch let error as MariaDBError {
+            #expect(error.kind == .connect)
+        }
+        await refused.shutdown()
+
         var configuration = try MariaDBConfiguration(url: url)
         configuration.maximumConnections = 4
         configuration.connectTimeout = .seconds(2)
