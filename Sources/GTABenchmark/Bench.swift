@@ -145,6 +145,19 @@ struct Bench: Sendable {
 
     // MARK: Managers
 
+    /// A fresh table and a started manager on it, with its connections warmed up (B1, B4).
+    private func startedManager(
+        _ configuration: MariaDBConfiguration, expecting n: Int
+    ) async throws -> (MariaDBDatabase, Recorder, TaskManager) {
+        let db = MariaDBDatabase(configuration: configuration)
+        try await BenchTable.recreate(options.table, on: db)
+        let recorder = Recorder(expected: n)
+        let manager = try makeManager(db, recorder: recorder)
+        manager.start()
+        try await warmUp(db)
+        return (db, recorder, manager)
+    }
+
     private func makeManager(_ db: MariaDBDatabase, recorder: Recorder, onStart: (@Sendable (Int) -> Void)? = nil) throws -> TaskManager {
         let manager = try TaskManager(db: db, table: options.table)
         try manager.register(BenchTable.key, TaskDefinition(argumentType: Int.self) { _, n in
@@ -163,12 +176,7 @@ struct Bench: Sendable {
         var callRates: [Double] = []
         var rss: [Double] = []
         for _ in 0..<options.runs {
-            let db = MariaDBDatabase(configuration: configuration)
-            try await BenchTable.recreate(options.table, on: db)
-            let recorder = Recorder(expected: n)
-            let manager = try makeManager(db, recorder: recorder)
-            manager.start()
-            try await warmUp(db)
+            let (db, recorder, manager) = try await startedManager(configuration, expecting: n)
             let sampler = MemorySampler()
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -370,12 +378,7 @@ struct Bench: Sendable {
         let size = options.batchSize
         var rates: [Double] = []
         for _ in 0..<options.runs {
-            let db = MariaDBDatabase(configuration: configuration)
-            try await BenchTable.recreate(options.table, on: db)
-            let recorder = Recorder(expected: n)
-            let manager = try makeManager(db, recorder: recorder)
-            manager.start()
-            try await warmUp(db)
+            let (db, recorder, manager) = try await startedManager(configuration, expecting: n)
             let start = ContinuousClock.now
             var first = 0
             while first < n {
