@@ -9,7 +9,7 @@ private let defaultManagerBox = Mutex<TaskManager?>(nil)
 ///
 /// - Throws: ``GTAError/invalidTableName``, ``GTAError/optionInvalid``, or
 ///   ``GTAError/unexpected`` when a default manager is already running (stop it first).
-public func startWithOptions(_ db: any SQLDatabase, table: String, _ options: Option...) throws {
+public func startWithOptions(_ db: any GTADatabase, table: String, _ options: Option...) throws {
     let manager = try TaskManager(db: db, table: table, options: options)
     try defaultManagerBox.withLock { current in
         if let current, current.isStarted, !current.scheduler.stopping.load(ordering: .relaxed) {
@@ -41,13 +41,13 @@ public func run(_ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, c
 
 /// Creates a task in the caller's transaction on the default manager. Go: `RunWithTx`.
 public func runWithTx(
-    _ tx: any SQLTransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil
+    _ tx: any GTATransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil
 ) async throws {
     try await defaultManager().runWithTx(tx, key, argument, context: context)
 }
 
 /// The default manager's transaction wrapper. Go: `Transaction`.
-public func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+public func transaction<T: Sendable>(_ body: @Sendable (any GTATransaction) async throws -> T) async throws -> T {
     try await defaultManager().transaction(body)
 }
 

@@ -37,7 +37,7 @@ extension TaskManager {
     /// in any other transaction it is written `initialized` and the scanner picks it up after the
     /// commit. If the transaction rolls back, no row exists and nothing runs.
     public func runWithTx(
-        _ tx: any SQLTransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil
+        _ tx: any GTATransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil
     ) async throws {
         let context = context ?? ServiceContext.current ?? .topLevel
         try await scheduler.createTask(on: tx, context: context, key: key, argument: argument)
@@ -49,7 +49,7 @@ extension TaskManager {
     /// Inside ``transaction(_:)``, as many tasks as the pool has room for are written `running`
     /// and run right after the commit; the rest are written `initialized` in multi-row inserts.
     public func runBatchWithTx(
-        _ tx: any SQLTransaction, _ key: TaskKey, _ arguments: [(any Encodable & Sendable)?], context: ServiceContext? = nil
+        _ tx: any GTATransaction, _ key: TaskKey, _ arguments: [(any Encodable & Sendable)?], context: ServiceContext? = nil
     ) async throws {
         let context = context ?? ServiceContext.current ?? .topLevel
         try await scheduler.createTasks(on: tx, context: context, key: key, arguments: arguments.map { $0 })
@@ -61,12 +61,12 @@ extension TaskManager {
     /// The body's return commits; a thrown error rolls back (no task row remains, nothing runs)
     /// and is rethrown. A transaction opened on the handle is a savepoint whose tasks run only
     /// if it is released and the outer transaction commits.
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @Sendable (any GTATransaction) async throws -> T) async throws -> T {
         let pending = PendingTasks()
         let scheduler = self.scheduler
         do {
             let result = try await db.transaction(isolation: nil) { tx in
-                try await body(TaskTransaction(base: tx, scheduler: scheduler, pending: pending))
+                try await body(CommitHookTransaction(base: tx, scheduler: scheduler, pending: pending))
             }
             scheduler.dispatch(pending.take())
             return result

@@ -20,7 +20,7 @@ import Synchronization
 /// ```
 public final class TaskManager: Sendable {
     /// The database the manager and the application share.
-    public let db: any SQLDatabase
+    public let db: any GTADatabase
     /// The validated task table name.
     public let table: TableName
     /// The settings in force.
@@ -44,12 +44,12 @@ public final class TaskManager: Sendable {
     ///   - table: the task table's name, validated as an identifier.
     ///   - options: `.withXxx` settings; each documents its default and rule.
     /// - Throws: ``GTAError/invalidTableName`` or ``GTAError/optionInvalid`` naming the rule broken.
-    public convenience init(db: any SQLDatabase, table: String, _ options: Option...) throws {
+    public convenience init(db: any GTADatabase, table: String, _ options: Option...) throws {
         try self.init(db: db, table: table, options: options)
     }
 
     /// Creates a manager from an array of options.
-    public init(db: any SQLDatabase, table: String, options: [Option]) throws {
+    public init(db: any GTADatabase, table: String, options: [Option]) throws {
         self.db = db
         self.table = try TableName(table)
         self.config = try TaskConfig.make(options)

@@ -50,14 +50,14 @@ final class Recorder: Sendable {
 enum BenchTable {
     static let key: TaskKey = "bench"
 
-    static func recreate(_ name: String, on db: any SQLDatabase) async throws {
+    static func recreate(_ name: String, on db: any GTADatabase) async throws {
         let table = try TableName(name)
         try await db.execute("DROP TABLE IF EXISTS \(table.quoted(for: db.dialect))")
         try await TaskTable.create(named: name, on: db)
     }
 
     /// `n` rows `initialized` with arguments 0..<n, in multi-row inserts inside one transaction.
-    static func insertInitialized(_ n: Int, table name: String, on db: any SQLDatabase) async throws {
+    static func insertInitialized(_ n: Int, table name: String, on db: any GTADatabase) async throws {
         let t = try TableName(name).quoted(for: db.dialect)
         try await db.transaction { tx in
             var start = 0
@@ -73,9 +73,9 @@ enum BenchTable {
         }
     }
 
-    static func count(_ name: String, status: String?, on db: any SQLDatabase) async throws -> Int {
+    static func count(_ name: String, status: String?, on db: any GTADatabase) async throws -> Int {
         let t = try TableName(name).quoted(for: db.dialect)
-        let rows: [SQLRow]
+        let rows: [GTARow]
         if let status {
             rows = try await db.query("SELECT COUNT(*) AS c FROM \(t) WHERE task_status = ? AND task_key = ?", [.string(status), .string(key.rawValue)])
         } else {
@@ -85,7 +85,7 @@ enum BenchTable {
     }
 
     /// Waits until `n` rows of the bench key are `succeeded`, polling every `every`.
-    static func waitSucceeded(_ n: Int, table: String, on db: any SQLDatabase, every: Duration = .milliseconds(2)) async throws {
+    static func waitSucceeded(_ n: Int, table: String, on db: any GTADatabase, every: Duration = .milliseconds(2)) async throws {
         let deadline = ContinuousClock.now + .seconds(300)
         while try await count(table, status: "succeeded", on: db) < n {
             if ContinuousClock.now > deadline { throw UsageError(description: "timed out waiting for \(n) succeeded rows") }

@@ -51,7 +51,7 @@ enum Tables {
 
 /// An open database, what to call it, and how to close it.
 struct DemoDatabase {
-    let db: any SQLDatabase
+    let db: any GTADatabase
     let label: String
     let close: @Sendable () async -> Void
 

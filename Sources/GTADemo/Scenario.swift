@@ -59,7 +59,7 @@ struct Scenario {
     let console: Console
     let verbose: Bool
 
-    var db: any SQLDatabase { database.db }
+    var db: any GTADatabase { database.db }
 
     /// Runs the demo; returns `false` when tasks were still unfinished at the deadline.
     func run() async throws -> Bool {
@@ -284,7 +284,7 @@ struct AuditEvent: Codable, Sendable {
 }
 
 /// Writes a business row through a transaction handle.
-func insertOrder(_ tx: any SQLTransaction, _ receipt: Receipt) async throws {
+func insertOrder(_ tx: any GTATransaction, _ receipt: Receipt) async throws {
     try await tx.execute(
         "INSERT INTO \(tx.dialect.quote(Tables.orders)) (id, customer, email, total, created_at) VALUES (?, ?, ?, ?, ?)",
         [.int(Int64(receipt.orderID)), .string(receipt.customer), .string(receipt.email), .double(receipt.total), .date(Date())]
@@ -307,7 +307,7 @@ struct StatusCounts: Equatable {
     var line: String { "running \(running) · succeeded \(succeeded) · failed \(failed) · initialized \(initialized)" }
 }
 
-func statusCounts(_ db: any SQLDatabase) async throws -> StatusCounts {
+func statusCounts(_ db: any GTADatabase) async throws -> StatusCounts {
     let rows = try await db.query(
         "SELECT task_status, COUNT(*) AS n FROM \(db.dialect.quote(Tables.tasks)) WHERE task_key NOT LIKE ? GROUP BY task_status",
         [.string(TaskKey.builtinPrefix + "%")])
@@ -325,13 +325,13 @@ func statusCounts(_ db: any SQLDatabase) async throws -> StatusCounts {
     return counts
 }
 
-func count(_ db: any SQLExecutor, _ sql: String, _ binds: [SQLValue]) async throws -> Int {
+func count(_ db: any GTAExecutor, _ sql: String, _ binds: [GTAValue]) async throws -> Int {
     try await db.query(sql, binds).first?.decode(Int.self, "n") ?? 0
 }
 
 /// Prints a progress line whenever the counts change, read from the table every 100 ms.
 struct ProgressMonitor {
-    let db: any SQLDatabase
+    let db: any GTADatabase
     let console: Console
 
     func run() async {

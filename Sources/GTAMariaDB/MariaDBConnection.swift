@@ -17,7 +17,7 @@ import Synchronization
 /// touched only on the connection's own ``BlockingThread`` (one item of work at a time), and the
 /// state read from other threads (broken, in a transaction) is atomic. The C library's handle
 /// may move between threads but must never be used by two at once; the thread guarantees that.
-public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
+public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
     /// The settings this connection was opened with.
     public let configuration: MariaDBConfiguration
     /// The server's session id (`CONNECTION_ID()`), for `KILL` and logs.
@@ -25,7 +25,7 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
     /// The server's version string, such as `"10.11.19-MariaDB"`.
     public private(set) var serverVersion: String = ""
     /// MySQL / MariaDB SQL.
-    public var dialect: SQLDialect { MariaDBDatabase.dialect }
+    public var dialect: GTADialect { MariaDBDatabase.dialect }
 
     /// The most prepared statements kept per connection.
     static let statementCacheSize = 64
@@ -91,14 +91,14 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
 
     func markBroken() { state.bitwiseOr(Self.brokenBit, ordering: .releasing) }
 
-    /// Runs a statement that returns no rows; see ``SQLExecutor/execute(_:_:)``.
+    /// Runs a statement that returns no rows; see ``GTAExecutor/execute(_:_:)``.
     @discardableResult
-    public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
+    public func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult {
         try await thread.run { [self] in try perform(sql, binds, wantRows: false).0 }
     }
 
-    /// Runs a query and returns its rows; see ``SQLExecutor/query(_:_:)``.
-    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+    /// Runs a query and returns its rows; see ``GTAExecutor/query(_:_:)``.
+    public func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] {
         try await thread.run { [self] in try perform(sql, binds, wantRows: true).1 }
     }
 
@@ -247,7 +247,7 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
         }
     }
 
-    private func perform(_ sql: String, _ binds: [SQLValue], wantRows: Bool) throws -> (SQLExecuteResult, [SQLRow]) {
+    private func perform(_ sql: String, _ binds: [GTAValue], wantRows: Bool) throws -> (GTAExecuteResult, [GTARow]) {
         try guarded { h in
             guard let statement = try statement(h, for: sql, parameterless: binds.isEmpty) else {
                 return try textQuery(h, sql, wantRows: wantRows, kind: .execute)
@@ -303,17 +303,17 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
     /// Runs `sql` through the text protocol (`mysql_real_query`), converting values by column type.
     private func textQuery(
         _ h: UnsafeMutablePointer<MYSQL>, _ sql: String, wantRows: Bool, kind: MariaDBError.Kind
-    ) throws -> (SQLExecuteResult, [SQLRow]) {
+    ) throws -> (GTAExecuteResult, [GTARow]) {
         if mysql_real_query(h, sql, UInt(sql.utf8.count)) != 0 {
             throw MariaDBError.from(h, kind: kind)
         }
-        var outcome = (SQLExecuteResult(rowsAffected: 0), [SQLRow]())
+        var outcome = (GTAExecuteResult(rowsAffected: 0), [GTARow]())
         var first = true
         while true {
             if mysql_field_count(h) == 0 {
                 if first {
                     let affected = mysql_affected_rows(h)
-                    outcome.0 = SQLExecuteResult(
+                    outcome.0 = GTAExecuteResult(
                         rowsAffected: affected == UInt64.max ? 0 : Int(clamping: affected),
                         lastInsertID: mysql_insert_id(h)
                     )
@@ -331,15 +331,15 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
         return outcome
     }
 
-    private func decodeText(_ result: UnsafeMutablePointer<MYSQL_RES>) -> [SQLRow] {
+    private func decodeText(_ result: UnsafeMutablePointer<MYSQL_RES>) -> [GTARow] {
         let count = Int(mysql_num_fields(result))
         let fields = mysql_fetch_fields(result)!
-        let columns = SQLColumns((0..<count).map { String(cString: fields[$0].name) })
+        let columns = GTAColumns((0..<count).map { String(cString: fields[$0].name) })
         let kinds = (0..<count).map { MariaDBStatement.kind(of: fields[$0]) }
-        var rows: [SQLRow] = []
+        var rows: [GTARow] = []
         while let row = mysql_fetch_row(result) {
             let lengths = mysql_fetch_lengths(result)!
-            var values: [SQLValue] = []
+            var values: [GTAValue] = []
             values.reserveCapacity(count)
             for i in 0..<count {
                 guard let cell = row[i] else { values.append(.null); continue }
@@ -347,18 +347,18 @@ public final class MariaDBConnection: SQLExecutor, @unchecked Sendable {
                 if kinds[i] == .bytes { values.append(.bytes([UInt8](bytes))); continue }
                 let text = String(decoding: bytes, as: UTF8.self)
                 switch kinds[i] {
-                case .signed: values.append(Int64(text).map(SQLValue.int) ?? .string(text))
-                case .unsigned: values.append(UInt64(text).map(SQLValue.uint) ?? .string(text))
-                case .double: values.append(Double(text).map(SQLValue.double) ?? .string(text))
+                case .signed: values.append(Int64(text).map(GTAValue.int) ?? .string(text))
+                case .unsigned: values.append(UInt64(text).map(GTAValue.uint) ?? .string(text))
+                case .double: values.append(Double(text).map(GTAValue.double) ?? .string(text))
                 case .dateTime:
                     if text.hasPrefix("0000-00-00") { values.append(.null) } else {
-                        values.append(time.date(text: text).map(SQLValue.date) ?? .string(text))
+                        values.append(time.date(text: text).map(GTAValue.date) ?? .string(text))
                     }
                 case .null: values.append(.null)
                 default: values.append(.string(text))
                 }
             }
-            rows.append(SQLRow(columns: columns, values: values))
+            rows.append(GTARow(columns: columns, values: values))
         }
         return rows
     }

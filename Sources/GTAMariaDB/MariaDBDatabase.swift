@@ -1,7 +1,7 @@
 import GTA
 import Logging
 
-/// A MariaDB or MySQL database: the ``SQLDatabase`` the task library and an application share.
+/// A MariaDB or MySQL database: the ``GTADatabase`` the task library and an application share.
 ///
 /// ```swift
 /// let db = try MariaDBDatabase(url: "mysql://app:secret@127.0.0.1:3306/app")
@@ -20,10 +20,10 @@ import Logging
 /// connection's thread (a connection is never left mid-exchange); a transaction then rolls back.
 /// An autocommitted statement that fails because an idle connection was lost (for example after
 /// the server's `wait_timeout`) is not retried: the error is thrown and the connection dropped.
-public final class MariaDBDatabase: SQLDatabase {
-    /// MySQL / MariaDB SQL, named `"MariaDB"`: ``SQLDialect/mysql`` with another name.
-    public static let dialect: SQLDialect = {
-        var d = SQLDialect.mysql
+public final class MariaDBDatabase: GTADatabase {
+    /// MySQL / MariaDB SQL, named `"MariaDB"`: ``GTADialect/mysql`` with another name.
+    public static let dialect: GTADialect = {
+        var d = GTADialect.mysql
         d.name = "MariaDB"
         return d
     }()
@@ -33,7 +33,7 @@ public final class MariaDBDatabase: SQLDatabase {
     /// The connection pool.
     public let pool: MariaDBConnectionPool
     /// MySQL / MariaDB SQL.
-    public var dialect: SQLDialect { Self.dialect }
+    public var dialect: GTADialect { Self.dialect }
 
     /// Creates a database handle; no connection is opened until the first statement.
     /// - Parameter logger: receives connection open/drop events at debug level; never a
@@ -49,14 +49,14 @@ public final class MariaDBDatabase: SQLDatabase {
 
     /// Runs one autocommitted statement.
     @discardableResult
-    public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
+    public func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult {
         let connection = try await pool.acquire()
         defer { pool.release(connection) }
         return try await connection.execute(sql, binds)
     }
 
     /// Runs one autocommitted query.
-    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+    public func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] {
         let connection = try await pool.acquire()
         defer { pool.release(connection) }
         return try await connection.query(sql, binds)
@@ -68,8 +68,8 @@ public final class MariaDBDatabase: SQLDatabase {
     /// dropped from the pool.
     @discardableResult
     public func transaction<T: Sendable>(
-        isolation: SQLIsolationLevel?,
-        _ body: @Sendable (any SQLTransaction) async throws -> T
+        isolation: GTAIsolationLevel?,
+        _ body: @Sendable (any GTATransaction) async throws -> T
     ) async throws -> T {
         let connection = try await pool.acquire()
         defer { pool.release(connection) }

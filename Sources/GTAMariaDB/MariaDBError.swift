@@ -14,7 +14,7 @@ import GTA
 ///
 /// The error never contains the connection password: connect failures name the host, port and
 /// user only.
-public struct MariaDBError: SQLDatabaseError, CustomStringConvertible, CustomDebugStringConvertible {
+public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDebugStringConvertible {
     /// What the backend was doing when the error happened.
     public enum Kind: String, Sendable, Hashable {
         /// Opening a connection (`mysql_real_connect` and the session setup after it).

@@ -6,7 +6,7 @@ import GTA
 /// connection's thread. The buffers live as long as the statement, so a bound value stays valid
 /// until `mysql_stmt_execute` returns, and no buffer is allocated per execution.
 final class MariaDBStatement {
-    /// How a result column is fetched and turned into a ``SQLValue``.
+    /// How a result column is fetched and turned into a ``GTAValue``.
     enum ColumnKind {
         case signed, unsigned, double, text, bytes, decimal, dateTime, null
     }
@@ -32,7 +32,7 @@ final class MariaDBStatement {
     private var wantedCapacities: [Int] = []
     private var kinds: [ColumnKind] = []
     private var signature: [UInt64] = []
-    private var columns: SQLColumns?
+    private var columns: GTAColumns?
 
     init(handle: UnsafeMutablePointer<MYSQL_STMT>) {
         self.handle = handle
@@ -69,7 +69,7 @@ final class MariaDBStatement {
 
     /// Binds `values` (their count was checked by the caller). Text and bytes are copied into
     /// `scratch`, which the connection owns and keeps until the execution returns.
-    func bind(_ values: [SQLValue], scratch: inout MariaDBScratch, time: MariaDBTime) throws {
+    func bind(_ values: [GTAValue], scratch: inout MariaDBScratch, time: MariaDBTime) throws {
         guard parameterCount > 0 else { return }
         var variableBytes = 0
         for value in values {
@@ -137,14 +137,14 @@ final class MariaDBStatement {
 
     /// Runs the bound statement. Returns the rows (only when `wantRows`; other rows are read
     /// and dropped) and what the statement did.
-    func execute(wantRows: Bool, time: MariaDBTime) throws -> (SQLExecuteResult, [SQLRow]) {
+    func execute(wantRows: Bool, time: MariaDBTime) throws -> (GTAExecuteResult, [GTARow]) {
         if mysql_stmt_execute(handle) != 0 {
             throw MariaDBError.from(statement: handle, kind: .execute)
         }
         let fieldCount = Int(mysql_stmt_field_count(handle))
         if fieldCount == 0 {
             let affected = mysql_stmt_affected_rows(handle)
-            let result = SQLExecuteResult(
+            let result = GTAExecuteResult(
                 rowsAffected: affected == UInt64.max ? 0 : Int(clamping: affected),
                 lastInsertID: mysql_stmt_insert_id(handle)
             )
@@ -155,22 +155,22 @@ final class MariaDBStatement {
         if mysql_stmt_bind_result(handle, results) != 0 {
             throw MariaDBError.from(statement: handle, kind: .fetch)
         }
-        var rows: [SQLRow] = []
+        var rows: [GTARow] = []
         while true {
             let rc = mysql_stmt_fetch(handle)
             if rc == MYSQL_NO_DATA { break }
             if rc == 1 { throw MariaDBError.from(statement: handle, kind: .fetch) }
             // 0 or MYSQL_DATA_TRUNCATED: long values are completed column by column.
             if wantRows {
-                rows.append(SQLRow(columns: columns, values: try decodeRow(time: time)))
+                rows.append(GTARow(columns: columns, values: try decodeRow(time: time)))
             }
         }
-        return (SQLExecuteResult(rowsAffected: 0), rows)
+        return (GTAExecuteResult(rowsAffected: 0), rows)
     }
 
     /// Sets up the result binds from the statement's metadata; reuses them (and the column
     /// names) while the metadata stays the same.
-    private func prepareResults(count: Int) throws -> SQLColumns {
+    private func prepareResults(count: Int) throws -> GTAColumns {
         guard let metadata = mysql_stmt_result_metadata(handle) else {
             throw MariaDBError.from(statement: handle, kind: .fetch)
         }
@@ -215,7 +215,7 @@ final class MariaDBStatement {
             resultBuffers.append(.allocate(byteCount: capacity, alignment: 8))
         }
         wantedCapacities = resultCapacities
-        columns = SQLColumns(names)
+        columns = GTAColumns(names)
         rebindResults()
         return columns!
     }
@@ -266,8 +266,8 @@ final class MariaDBStatement {
         }
     }
 
-    private func decodeRow(time: MariaDBTime) throws -> [SQLValue] {
-        var values: [SQLValue] = []
+    private func decodeRow(time: MariaDBTime) throws -> [GTAValue] {
+        var values: [GTAValue] = []
         values.reserveCapacity(resultCount)
         for i in 0..<resultCount {
             if resultNulls![i] != 0 {

@@ -8,14 +8,14 @@ import Synchronization
 /// is a savepoint (`SAVEPOINT sp_N`) that rolls back alone. The handle is valid only inside the
 /// closure that received it; afterwards every call throws a ``MariaDBError`` of kind
 /// ``MariaDBError/Kind/transactionEnded``.
-public final class MariaDBTransaction: SQLTransaction {
+public final class MariaDBTransaction: GTATransaction {
     /// The connection the transaction runs on.
     let connection: MariaDBConnection
     private let active = Atomic<Bool>(true)
     private let savepoints: SavepointCounter
 
     /// MySQL / MariaDB SQL.
-    public var dialect: SQLDialect { MariaDBDatabase.dialect }
+    public var dialect: GTADialect { MariaDBDatabase.dialect }
 
     init(connection: MariaDBConnection, savepoints: SavepointCounter = SavepointCounter()) {
         self.connection = connection
@@ -38,13 +38,13 @@ public final class MariaDBTransaction: SQLTransaction {
 
     /// Runs a statement inside the transaction.
     @discardableResult
-    public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
+    public func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult {
         try check()
         return try await connection.execute(sql, binds)
     }
 
     /// Runs a query inside the transaction.
-    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+    public func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] {
         try check()
         return try await connection.query(sql, binds)
     }
@@ -52,7 +52,7 @@ public final class MariaDBTransaction: SQLTransaction {
     /// Runs `body` in a savepoint: its return releases the savepoint, a thrown error rolls back to
     /// it and is rethrown while the outer transaction goes on.
     @discardableResult
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @Sendable (any GTATransaction) async throws -> T) async throws -> T {
         try check()
         let name = "sp_\(savepoints.next())"
         try await connection.control(["SAVEPOINT \(name)"])

@@ -34,7 +34,7 @@ final class SQLiteConnection: @unchecked Sendable {
     /// What an autocommitted query found on a reader.
     enum QueryOutcome: Sendable {
         /// The rows.
-        case rows([SQLRow])
+        case rows([GTARow])
         /// The SQL writes: run it on the writer instead. Nothing was run.
         case needsWriter
     }
@@ -93,10 +93,10 @@ final class SQLiteConnection: @unchecked Sendable {
     /// a transaction handle uses it to refuse a statement that arrives after its transaction ended.
     func execute(
         _ sql: String,
-        _ binds: [SQLValue],
+        _ binds: [GTAValue],
         retryingBusy: Bool,
         check: @escaping @Sendable () throws -> Void = {}
-    ) async throws -> SQLExecuteResult {
+    ) async throws -> GTAExecuteResult {
         try await thread.run { [unowned self] in
             try check()
             return try self.run(sql, binds, collectingRows: false, retryingBusy: retryingBusy).result
@@ -106,10 +106,10 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Runs a query and returns its rows; `check` as for ``execute(_:_:retryingBusy:check:)``.
     func query(
         _ sql: String,
-        _ binds: [SQLValue],
+        _ binds: [GTAValue],
         retryingBusy: Bool,
         check: @escaping @Sendable () throws -> Void = {}
-    ) async throws -> [SQLRow] {
+    ) async throws -> [GTARow] {
         try await thread.run { [unowned self] in
             try check()
             return try self.run(sql, binds, collectingRows: true, retryingBusy: retryingBusy).rows
@@ -117,7 +117,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs a query if SQLite says it only reads; otherwise runs nothing and says so.
-    func queryIfReadOnly(_ sql: String, _ binds: [SQLValue]) async throws -> QueryOutcome {
+    func queryIfReadOnly(_ sql: String, _ binds: [GTAValue]) async throws -> QueryOutcome {
         try await thread.run { [unowned self] in
             let outcome = try self.run(sql, binds, collectingRows: true, retryingBusy: true, requiringReadOnly: true)
             return outcome.wasReadOnly ? .rows(outcome.rows) : .needsWriter
@@ -220,8 +220,8 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     private struct RunOutcome {
-        var result = SQLExecuteResult(rowsAffected: 0)
-        var rows: [SQLRow] = []
+        var result = GTAExecuteResult(rowsAffected: 0)
+        var rows: [GTARow] = []
         var wasReadOnly = true
     }
 
@@ -229,7 +229,7 @@ final class SQLiteConnection: @unchecked Sendable {
     /// them all.
     private func run(
         _ sql: String,
-        _ binds: [SQLValue],
+        _ binds: [GTAValue],
         collectingRows: Bool,
         retryingBusy: Bool,
         requiringReadOnly: Bool = false
@@ -322,7 +322,7 @@ final class SQLiteConnection: @unchecked Sendable {
         sqlite3_set_last_insert_rowid(db, 0)
         let changesBefore = sqlite3_total_changes64(db)
         var reader: ColumnReader?
-        var rows: [SQLRow] = []
+        var rows: [GTARow] = []
         while true {
             let rc = sqlite3_step(statement)
             if rc == SQLITE_ROW {
@@ -340,7 +340,7 @@ final class SQLiteConnection: @unchecked Sendable {
         }
         let changed = sqlite3_total_changes64(db) != changesBefore
         let rowID = sqlite3_last_insert_rowid(db)
-        outcome.result = SQLExecuteResult(
+        outcome.result = GTAExecuteResult(
             rowsAffected: changed ? Int(sqlite3_changes64(db)) : 0,
             lastInsertID: rowID > 0 ? UInt64(rowID) : 0
         )
@@ -380,7 +380,7 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
-    private func bind(_ value: SQLValue, at index: Int32, of statement: OpaquePointer, db: OpaquePointer, sql: String) throws {
+    private func bind(_ value: GTAValue, at index: Int32, of statement: OpaquePointer, db: OpaquePointer, sql: String) throws {
         let rc: Int32
         switch value {
         case .null:
@@ -437,7 +437,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
 /// Reads rows of one statement: column names once, values by storage class and declared type.
 private struct ColumnReader {
-    let columns: SQLColumns
+    let columns: GTAColumns
     let isDateColumn: [Bool]
     let timeZone: TimeZone
 
@@ -450,13 +450,13 @@ private struct ColumnReader {
             let declared = sqlite3_column_decltype(statement, i).map { String(cString: $0).uppercased() } ?? ""
             dates.append(declared.contains("DATE") || declared.contains("TIMESTAMP"))
         }
-        self.columns = SQLColumns(names)
+        self.columns = GTAColumns(names)
         self.isDateColumn = dates
         self.timeZone = timeZone
     }
 
-    func row(_ statement: OpaquePointer) -> SQLRow {
-        var values: [SQLValue] = []
+    func row(_ statement: OpaquePointer) -> GTARow {
+        var values: [GTAValue] = []
         values.reserveCapacity(isDateColumn.count)
         for i in 0..<isDateColumn.count {
             let index = Int32(i)
@@ -486,7 +486,7 @@ private struct ColumnReader {
                 values.append(.null)
             }
         }
-        return SQLRow(columns: columns, values: values)
+        return GTARow(columns: columns, values: values)
     }
 }
 

@@ -38,14 +38,14 @@ import Synchronization
 /// transaction, inherited by child tasks) and throws a ``SQLiteError`` that says to use the
 /// handle. A read-only ``query(_:_:)`` is allowed and runs on a reader, outside the transaction:
 /// it does not see the transaction's uncommitted writes.
-public final class SQLiteDatabase: SQLDatabase {
+public final class SQLiteDatabase: GTADatabase {
     /// The configuration the database was opened with.
     public let configuration: SQLiteConfiguration
 
-    /// ``GTA/SQLDialect/sqlite``; with a configured time zone other than UTC, its
-    /// ``GTA/SQLDialect/now`` is `gta_now()`, a function that returns the current time in that
+    /// ``GTA/GTADialect/sqlite``; with a configured time zone other than UTC, its
+    /// ``GTA/GTADialect/now`` is `gta_now()`, a function that returns the current time in that
     /// zone, registered on every connection.
-    public let dialect: SQLDialect
+    public let dialect: GTADialect
 
     private let writer: ConnectionPool
     private let readers: ConnectionPool
@@ -59,7 +59,7 @@ public final class SQLiteDatabase: SQLDatabase {
     ///   directory missing or unwritable, not a database, locked for longer than the busy timeout).
     public init(configuration: SQLiteConfiguration) async throws {
         self.configuration = configuration
-        var dialect = SQLDialect.sqlite
+        var dialect = GTADialect.sqlite
         let zone = configuration.timeZone
         if zone.secondsFromGMT() != 0 || zone.nextDaylightSavingTimeTransition != nil {
             dialect.now = "gta_now()"
@@ -104,7 +104,7 @@ public final class SQLiteDatabase: SQLDatabase {
     /// A busy or locked database (another process writing) is waited for and retried within
     /// ``SQLiteConfiguration/busyTimeout`` and ``SQLiteConfiguration/maximumBusyRetries``.
     /// - Throws: ``SQLiteError``; also when called from inside one of this database's transactions.
-    public func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
+    public func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult {
         try checkNotInsideOwnTransaction(sql)
         let connection = try await writer.acquire()
         defer { writer.release(connection) }
@@ -114,7 +114,7 @@ public final class SQLiteDatabase: SQLDatabase {
     /// Runs a query in its own transaction: on a reader when it only reads, otherwise on the writer.
     /// - Throws: ``SQLiteError``; also for a writing query called from inside one of this
     ///   database's transactions.
-    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+    public func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] {
         if !readers.isEmpty {
             let connection = try await readers.acquire()
             let outcome: SQLiteConnection.QueryOutcome
@@ -144,8 +144,8 @@ public final class SQLiteDatabase: SQLDatabase {
     /// - Throws: what `body` throws, or ``SQLiteError`` (``SQLiteError/isBusy`` when the lock was
     ///   not free in time); also when called from inside one of this database's transactions.
     public func transaction<T: Sendable>(
-        isolation: SQLIsolationLevel?,
-        _ body: @Sendable (any SQLTransaction) async throws -> T
+        isolation: GTAIsolationLevel?,
+        _ body: @Sendable (any GTATransaction) async throws -> T
     ) async throws -> T {
         try checkNotInsideOwnTransaction("BEGIN IMMEDIATE")
         let connection = try await writer.acquire()

@@ -9,7 +9,7 @@ import GTA
 /// cannot open database file '/x/y.db': unable to open database file (SQLITE_CANTOPEN, 14)
 /// statement failed: UNIQUE constraint failed: t.k (SQLITE_CONSTRAINT_UNIQUE, 2067); SQL: INSERT INTO t (k) VALUES (?)
 /// ```
-public struct SQLiteError: SQLDatabaseError, CustomStringConvertible, Hashable {
+public struct SQLiteError: GTADatabaseError, CustomStringConvertible, Hashable {
     /// The primary result code, such as `SQLITE_CONSTRAINT` (19) or `SQLITE_BUSY` (5).
     public var resultCode: Int32 { extendedResultCode & 0xFF }
     /// The extended result code, such as `SQLITE_CONSTRAINT_UNIQUE` (2067); equal to

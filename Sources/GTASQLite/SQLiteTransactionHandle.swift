@@ -6,8 +6,8 @@ import Synchronization
 /// Every statement runs on the writer connection that the transaction holds. The handle is valid
 /// while its closure runs: a statement that reaches the connection after the transaction (or the
 /// savepoint, or an enclosing one) ended throws a ``SQLiteError`` instead of running outside it.
-final class SQLiteTransactionHandle: SQLTransaction {
-    let dialect: SQLDialect
+final class SQLiteTransactionHandle: GTATransaction {
+    let dialect: GTADialect
     /// The database whose writer this transaction holds.
     let databaseID: ObjectIdentifier
     private let connection: SQLiteConnection
@@ -15,7 +15,7 @@ final class SQLiteTransactionHandle: SQLTransaction {
     private let depth: Int
     private let open = Atomic<Bool>(true)
 
-    init(connection: SQLiteConnection, dialect: SQLDialect, databaseID: ObjectIdentifier, parent: SQLiteTransactionHandle? = nil) {
+    init(connection: SQLiteConnection, dialect: GTADialect, databaseID: ObjectIdentifier, parent: SQLiteTransactionHandle? = nil) {
         self.connection = connection
         self.dialect = dialect
         self.databaseID = databaseID
@@ -49,17 +49,17 @@ final class SQLiteTransactionHandle: SQLTransaction {
         }
     }
 
-    func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult {
+    func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult {
         try await connection.execute(sql, binds, retryingBusy: false, check: checkOpen(sql))
     }
 
-    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+    func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] {
         try await connection.query(sql, binds, retryingBusy: false, check: checkOpen(sql))
     }
 
     /// A savepoint: `SAVEPOINT`, the body, then `RELEASE`; a thrown error runs `ROLLBACK TO` and
     /// `RELEASE` (undoing the savepoint's work alone) and is rethrown.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @Sendable (any GTATransaction) async throws -> T) async throws -> T {
         let name = "gta_savepoint_\(depth)"
         _ = try await connection.execute("SAVEPOINT \(name)", [], retryingBusy: false, check: checkOpen("SAVEPOINT \(name)"))
         let child = SQLiteTransactionHandle(connection: connection, dialect: dialect, databaseID: databaseID, parent: self)

@@ -14,7 +14,7 @@ enum Backend: String, Sendable, CaseIterable, CustomTestStringConvertible {
 
     /// A database of its own for one test (its own connection pool). On SQLite, `file` names the
     /// database file; several databases on one file share it, as several processes would.
-    func makeDatabase(file: String) async throws -> any SQLDatabase {
+    func makeDatabase(file: String) async throws -> any GTADatabase {
         switch self {
         case .mariadb:
             guard let url = ProcessInfo.processInfo.environment["GTA_TEST_DATABASE_URL"], !url.isEmpty else {
@@ -43,7 +43,7 @@ enum Backend: String, Sendable, CaseIterable, CustomTestStringConvertible {
 
 /// Runs `body` with a fresh database and task table, then closes the database.
 func withTable<T>(
-    _ backend: Backend, _ test: String = #function, _ body: (any SQLDatabase, TestTable) async throws -> T
+    _ backend: Backend, _ test: String = #function, _ body: (any GTADatabase, TestTable) async throws -> T
 ) async throws -> T {
     let name = "\(backend.rawValue)_\(test)"
     let file = String(name.filter { $0.isLetter || $0.isNumber || $0 == "_" }.prefix(60))
@@ -64,7 +64,7 @@ func withTable<T>(
     }
 }
 
-func close(_ db: any SQLDatabase) async {
+func close(_ db: any GTADatabase) async {
     if let maria = db as? MariaDBDatabase { await maria.shutdown() }
     if let sqlite = db as? SQLiteDatabase { await sqlite.close() }
 }

@@ -13,7 +13,7 @@ import Testing
             try await db.transaction { tx in
                 for start in stride(from: 0, to: total, by: 500) {
                     let values = (start..<start + 500).map { _ in "(?, ?, ?, ?, ?, ?)" }.joined(separator: ", ")
-                    var binds: [SQLValue] = []
+                    var binds: [GTAValue] = []
                     let now = Date()
                     for i in start..<start + 500 {
                         binds += [.string("count"), .string("initialized"), .string("\(i)"), .string("{}"), .date(now), .date(now)]
@@ -24,7 +24,7 @@ import Testing
             }
             let runs = Mutex<[Int: Int]>([:])
             var managers: [TaskManager] = []
-            var databases: [any SQLDatabase] = []
+            var databases: [any GTADatabase] = []
             for _ in 0..<3 {
                 let own = try await table.anotherDatabase(backend)
                 databases.append(own)
@@ -50,17 +50,17 @@ import Testing
 /// claim falls back to the original's unlocked select and per-row optimistic update.
 @Suite struct FallbackClaimTests {
     /// The same database, seen through a dialect without `SKIP LOCKED`.
-    struct WithoutSkipLocked: SQLDatabase {
-        let base: any SQLDatabase
-        var dialect: SQLDialect {
+    struct WithoutSkipLocked: GTADatabase {
+        let base: any GTADatabase
+        var dialect: GTADialect {
             var d = base.dialect
             d.lockForUpdateSkipLocked = nil
             return d
         }
-        func execute(_ sql: String, _ binds: [SQLValue]) async throws -> SQLExecuteResult { try await base.execute(sql, binds) }
-        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await base.query(sql, binds) }
+        func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult { try await base.execute(sql, binds) }
+        func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] { try await base.query(sql, binds) }
         func transaction<T: Sendable>(
-            isolation: SQLIsolationLevel?, _ body: @Sendable (any SQLTransaction) async throws -> T
+            isolation: GTAIsolationLevel?, _ body: @Sendable (any GTATransaction) async throws -> T
         ) async throws -> T {
             try await base.transaction(isolation: isolation, body)
         }
@@ -72,7 +72,7 @@ import Testing
             for i in 0..<total { try await table.insert(key: "count", status: .initialized, argument: "\(i)") }
             let runs = Mutex<[Int: Int]>([:])
             var managers: [TaskManager] = []
-            var databases: [any SQLDatabase] = []
+            var databases: [any GTADatabase] = []
             for _ in 0..<3 {
                 let own = try await table.anotherDatabase(.mariadb)
                 databases.append(own)

@@ -51,7 +51,7 @@ import Testing
 
     /// Loads the Go rows into `table`: on MySQL-family servers from the dump itself (the Go
     /// schema, without this port's claim index); elsewhere from rows.json through binds.
-    static func load(_ db: any SQLDatabase, _ table: TestTable) async throws -> [FixtureRow] {
+    static func load(_ db: any GTADatabase, _ table: TestTable) async throws -> [FixtureRow] {
         let rows = try JSONDecoder().decode(
             [FixtureRow].self, from: Data(contentsOf: fixtures.appendingPathComponent("rows.json")))
         try await db.execute("DROP TABLE IF EXISTS \(table.quoted)", [])
@@ -77,7 +77,7 @@ import Testing
             format.dateFormat = "yyyy-MM-dd HH:mm:ss"
             format.timeZone = TimeZone(identifier: "UTC")
             for row in rows {
-                let binds: [SQLValue] = [
+                let binds: [GTAValue] = [
                     .uint(row.id), .string(row.task_key), .string(row.task_status), row.context.map { .string($0) } ?? .null,
                     row.argument.map { .string($0) } ?? .null, row.extra.map { .string($0) } ?? .null,
                     .date(format.date(from: row.created_at)!), .date(format.date(from: row.updated_at)!),

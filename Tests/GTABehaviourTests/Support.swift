@@ -71,17 +71,17 @@ func eventually(
 
 /// A task table of its own for one test, dropped and created fresh.
 struct TestTable: Sendable {
-    let db: any SQLDatabase
+    let db: any GTADatabase
     let name: String
     /// The database file (SQLite) other databases of the test open.
     var file: String = ""
 
     /// A database of its own on the same data, as another process would have.
-    func anotherDatabase(_ backend: Backend) async throws -> any SQLDatabase {
+    func anotherDatabase(_ backend: Backend) async throws -> any GTADatabase {
         try await backend.makeDatabase(file: file)
     }
 
-    static func make(_ db: any SQLDatabase, _ test: String, file: String) async throws -> TestTable {
+    static func make(_ db: any GTADatabase, _ test: String, file: String) async throws -> TestTable {
         let name = "t_" + test.filter { $0.isLetter || $0.isNumber || $0 == "_" }.prefix(50)
         let quoted = db.dialect.quote(name)
         try await db.execute("DROP TABLE IF EXISTS \(quoted)", [])
@@ -106,7 +106,7 @@ struct TestTable: Sendable {
     }
 
     func count(_ status: TaskStatus? = nil) async throws -> Int {
-        let rows: [SQLRow]
+        let rows: [GTARow]
         if let status {
             rows = try await db.query(
                 "SELECT COUNT(*) AS n FROM \(quoted) WHERE task_status = ? AND task_key NOT LIKE 'builtin:%'", [.string(status.rawValue)])
@@ -116,7 +116,7 @@ struct TestTable: Sendable {
         return try rows[0].decode(Int.self, "n")
     }
 
-    func row(_ id: UInt64) async throws -> SQLRow? {
+    func row(_ id: UInt64) async throws -> GTARow? {
         try await db.query("SELECT * FROM \(quoted) WHERE id = ?", [.uint(id)]).first
     }
 
@@ -126,7 +126,7 @@ struct TestTable: Sendable {
         key: String, status: TaskStatus, argument: String? = nil, context: String? = nil, age: TimeInterval = 0, id: UInt64? = nil
     ) async throws -> UInt64 {
         let at = Date().addingTimeInterval(-age)
-        let binds: [SQLValue] = [
+        let binds: [GTAValue] = [
             .string(key), .string(status.rawValue), context.map { .string($0) } ?? .null, argument.map { .string($0) } ?? .null,
             .string("{}"), .date(at), .date(at),
         ]

@@ -17,7 +17,7 @@ struct ErrorTests {
         #expect(e.sqlState == "23000")
         #expect(!e.isDeadlock && !e.isConnectionLost && !e.isTransient)
         #expect(MariaDBError.matches(e, errno: 1062))
-        let classified = try #require(error as? any SQLDatabaseError)
+        let classified = try #require(error as? any GTADatabaseError)
         #expect(classified.isDuplicateKey)
         // The connection is fine afterwards.
         #expect(try await db.query("SELECT COUNT(*) AS n FROM conn_duplicate").first?.decode(Int.self, "n") == 1)

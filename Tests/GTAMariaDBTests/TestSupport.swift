@@ -28,7 +28,7 @@ func testDatabase(_ change: (inout MariaDBConfiguration) -> Void = { _ in }) thr
 }
 
 /// Drops and creates a test's own table.
-func recreate(_ db: some SQLExecutor, _ table: String, _ columns: String) async throws {
+func recreate(_ db: some GTAExecutor, _ table: String, _ columns: String) async throws {
     try await db.execute("DROP TABLE IF EXISTS \(table)")
     try await db.execute("CREATE TABLE \(table) (\(columns)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
 }

@@ -41,7 +41,7 @@ struct TransactionTests {
         try await recreate(db, "conn_tx_isolation", "id INT PRIMARY KEY")
         // READ COMMITTED sees a row another connection commits mid-transaction;
         // the default REPEATABLE READ keeps its snapshot.
-        for (level, expectedGrowth) in [(SQLIsolationLevel?.some(.readCommitted), 1), (nil, 0)] {
+        for (level, expectedGrowth) in [(GTAIsolationLevel?.some(.readCommitted), 1), (nil, 0)] {
             let growth = try await db.transaction(isolation: level) { tx in
                 let before = try #require(try await tx.query("SELECT COUNT(*) AS n FROM conn_tx_isolation").first).decode(Int.self, "n")
                 try await db.execute("INSERT INTO conn_tx_isolation VALUES (?)", [.int(Int64(before + 100))])

@@ -63,7 +63,7 @@ struct LockingAndErrorTests {
                 _ = try await db.execute("INSERT INTO t VALUES (1, 'b')", [])
             }
             #expect(primary?.isDuplicateKey == true)
-            #expect((primary as (any SQLDatabaseError)?)?.isTransient == false)
+            #expect((primary as (any GTADatabaseError)?)?.isTransient == false)
             // The dialect's INSERT OR IGNORE skips it.
             #expect(try await db.execute("\(db.dialect.insertIgnore) INTO t VALUES (1, 'b')", []).rowsAffected == 0)
         }
@@ -92,7 +92,7 @@ struct LockingAndErrorTests {
             #expect(clock.now - start < .milliseconds(1200))
             #expect(error?.isBusy == true)
             #expect(error?.isLockWaitTimeout == true)
-            #expect((error as (any SQLDatabaseError)?)?.isTransient == true)
+            #expect((error as (any GTADatabaseError)?)?.isTransient == true)
             #expect(error?.description.contains("database is locked") == true)
             #expect(error?.sql == "BEGIN IMMEDIATE")
             // An autocommitted write waits the same way; a read goes on (WAL).

@@ -9,7 +9,7 @@ struct ValueRoundTripTests {
         CREATE TABLE v (id INTEGER PRIMARY KEY, i INTEGER, r REAL, t TEXT, b BLOB, d DATETIME, f BOOLEAN)
         """
 
-    private func roundTrip(_ db: SQLiteDatabase, column: String, _ value: SQLValue) async throws -> SQLValue {
+    private func roundTrip(_ db: SQLiteDatabase, column: String, _ value: GTAValue) async throws -> GTAValue {
         _ = try await db.execute("DELETE FROM v", [])
         _ = try await db.execute("INSERT INTO v (id, \(column)) VALUES (1, ?)", [value])
         let rows = try await db.query("SELECT \(column) FROM v WHERE id = 1", [])
@@ -127,10 +127,10 @@ struct ValueRoundTripTests {
     @Test func executeResults() async throws {
         try await withDatabase { db, _ in
             let create = try await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER)", [])
-            #expect(create == SQLExecuteResult(rowsAffected: 0, lastInsertID: 0))
-            #expect(try await db.execute("INSERT INTO t (n) VALUES (?)", [1]) == SQLExecuteResult(rowsAffected: 1, lastInsertID: 1))
+            #expect(create == GTAExecuteResult(rowsAffected: 0, lastInsertID: 0))
+            #expect(try await db.execute("INSERT INTO t (n) VALUES (?)", [1]) == GTAExecuteResult(rowsAffected: 1, lastInsertID: 1))
             #expect(try await db.execute("INSERT INTO t (n) VALUES (?), (?)", [2, 3]).lastInsertID == 3)
-            #expect(try await db.execute("UPDATE t SET n = n + 1", []) == SQLExecuteResult(rowsAffected: 3, lastInsertID: 0))
+            #expect(try await db.execute("UPDATE t SET n = n + 1", []) == GTAExecuteResult(rowsAffected: 3, lastInsertID: 0))
             #expect(try await db.execute("UPDATE t SET n = 0 WHERE id = 99", []).rowsAffected == 0)
             // Several statements in one call share the values in order.
             _ = try await db.execute("INSERT INTO t (n) VALUES (?); INSERT INTO t (n) VALUES (?);", [10, 11])

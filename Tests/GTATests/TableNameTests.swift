@@ -35,7 +35,7 @@ import Testing
         #expect(try TableName("tasks").quoted(for: .mysql) == "`tasks`")
         #expect(try TableName("app.tasks").quoted(for: .mysql) == "`app`.`tasks`")
         #expect(try TableName("tasks").quoted(for: .sqlite) == "\"tasks\"")
-        #expect(SQLDialect.mysql.quote("a`b") == "`a``b`")
+        #expect(GTADialect.mysql.quote("a`b") == "`a``b`")
     }
 
     @Test func modelSQLIsTheLibrarysDefinition() throws {

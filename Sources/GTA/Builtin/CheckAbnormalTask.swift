@@ -39,7 +39,7 @@ enum CheckAbnormalTask {
         min(config.initializedTimeout / 2, config.runningTimeout / 2, config.scanInterval * 15)
     }
 
-    static func definition(store: TaskStore, db: any SQLDatabase, config: TaskConfig) -> TaskDefinition {
+    static func definition(store: TaskStore, db: any GTADatabase, config: TaskConfig) -> TaskDefinition {
         let logger = config.logger
         let callback = config.checkCallback
         var definition = TaskDefinition(argumentType: Argument.self) { _, argument in

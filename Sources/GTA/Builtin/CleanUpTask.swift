@@ -21,7 +21,7 @@ enum CleanUpTask {
     /// Loop interval: half the storage timeout.
     static func loopInterval(_ config: TaskConfig) -> Duration { config.storageTimeout / 2 }
 
-    static func definition(store: TaskStore, db: any SQLDatabase, config: TaskConfig) -> TaskDefinition {
+    static func definition(store: TaskStore, db: any GTADatabase, config: TaskConfig) -> TaskDefinition {
         let logger = config.logger
         var definition = TaskDefinition(argumentType: Argument.self) { _, argument in
             let before = Date().addingTimeInterval(-Double(argument.storageTimeout) / 1e9)

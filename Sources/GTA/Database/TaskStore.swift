@@ -6,11 +6,11 @@ import Foundation
 /// bound parameter.
 struct TaskStore: Sendable {
     let table: TableName
-    let dialect: SQLDialect
+    let dialect: GTADialect
     private let t: String
     private let columns = "id, task_key, task_status, context, argument, extra, created_at, updated_at"
 
-    init(table: TableName, dialect: SQLDialect) {
+    init(table: TableName, dialect: GTADialect) {
         self.table = table
         self.dialect = dialect
         self.t = table.quoted(for: dialect)
@@ -27,7 +27,7 @@ struct TaskStore: Sendable {
     // MARK: Creating
 
     /// Inserts a task and returns its id.
-    func insert(_ task: TaskRecord, on db: any SQLExecutor) async throws -> UInt64 {
+    func insert(_ task: TaskRecord, on db: any GTAExecutor) async throws -> UInt64 {
         let result = try await db.execute(insertSQL, [
             .string(task.taskKey.rawValue), .string(task.taskStatus.rawValue), bytes(task.context),
             bytes(task.argument), .bytes(TaskExtra.json), .date(task.createdAt), .date(task.updatedAt),
@@ -36,10 +36,10 @@ struct TaskStore: Sendable {
     }
 
     /// Inserts tasks in multi-row statements of up to 256 rows (their ids are not needed).
-    func insertMany(_ tasks: [TaskRecord], on db: any SQLExecutor) async throws {
+    func insertMany(_ tasks: [TaskRecord], on db: any GTAExecutor) async throws {
         for chunk in tasks.chunked(256) {
             let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            var binds: [SQLValue] = []
+            var binds: [GTAValue] = []
             binds.reserveCapacity(chunk.count * 7)
             for task in chunk {
                 binds += [
@@ -53,7 +53,7 @@ struct TaskStore: Sendable {
     }
 
     /// Inserts a task under a fixed id (built-in rows). A duplicate key is thrown.
-    func insert(_ task: TaskRecord, id: UInt64, on db: any SQLExecutor) async throws {
+    func insert(_ task: TaskRecord, id: UInt64, on db: any GTAExecutor) async throws {
         try await db.execute(
             "INSERT INTO \(t) (id, task_key, task_status, context, argument, extra, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -65,12 +65,12 @@ struct TaskStore: Sendable {
     // MARK: Status changes (optimistic: each names the status it expects)
 
     /// Moves one row from `from` to `to`; returns the rows changed (0 or 1).
-    func updateStatus(id: UInt64, from: TaskStatus, to: TaskStatus, on db: any SQLExecutor) async throws -> Int {
+    func updateStatus(id: UInt64, from: TaskStatus, to: TaskStatus, on db: any GTAExecutor) async throws -> Int {
         try await db.execute(finishSQL, [.string(to.rawValue), .date(Date()), .uint(id), .string(from.rawValue)]).rowsAffected
     }
 
     /// Moves rows from `from` to `to`; returns the rows changed.
-    func updateStatus(ids: [UInt64], from: TaskStatus, to: TaskStatus, on db: any SQLExecutor) async throws -> Int {
+    func updateStatus(ids: [UInt64], from: TaskStatus, to: TaskStatus, on db: any GTAExecutor) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         var changed = 0
         for chunk in ids.chunked(1024) {
@@ -84,7 +84,7 @@ struct TaskStore: Sendable {
     }
 
     /// Deletes rows in `status`; returns the rows deleted.
-    func delete(ids: [UInt64], status: TaskStatus, on db: any SQLExecutor) async throws -> Int {
+    func delete(ids: [UInt64], status: TaskStatus, on db: any GTAExecutor) async throws -> Int {
         var deleted = 0
         for chunk in ids.chunked(1024) {
             let (list, binds) = inList(chunk.map { .uint($0) })
@@ -96,7 +96,7 @@ struct TaskStore: Sendable {
     }
 
     /// The status of each of `ids` that exists.
-    func statuses(ids: [UInt64], on db: any SQLExecutor) async throws -> [UInt64: TaskStatus] {
+    func statuses(ids: [UInt64], on db: any GTAExecutor) async throws -> [UInt64: TaskStatus] {
         var found: [UInt64: TaskStatus] = [:]
         for chunk in ids.chunked(1024) {
             let (list, binds) = inList(chunk.map { .uint($0) })
@@ -108,7 +108,7 @@ struct TaskStore: Sendable {
     }
 
     /// Deletes one row in `status`; returns the rows deleted (0 or 1).
-    func delete(id: UInt64, status: TaskStatus, on db: any SQLExecutor) async throws -> Int {
+    func delete(id: UInt64, status: TaskStatus, on db: any GTAExecutor) async throws -> Int {
         try await db.execute(deleteSQL, [.uint(id), .string(status.rawValue)]).rowsAffected
     }
 
@@ -118,11 +118,11 @@ struct TaskStore: Sendable {
     /// with the dialect's skip-locked clause, then move them to `running` optimistically.
     /// Rows of `sensitiveKeys` are taken only when updated at or after `initializedAfter`.
     func claim(
-        keys: [TaskKey], sensitiveKeys: [TaskKey], initializedAfter: Date, limit: Int, on db: any SQLDatabase
+        keys: [TaskKey], sensitiveKeys: [TaskKey], initializedAfter: Date, limit: Int, on db: any GTADatabase
     ) async throws -> [TaskRecord] {
         guard limit > 0, !(keys.isEmpty && sensitiveKeys.isEmpty) else { return [] }
         var conditions: [String] = []
-        var binds: [SQLValue] = [.string(TaskStatus.initialized.rawValue)]
+        var binds: [GTAValue] = [.string(TaskStatus.initialized.rawValue)]
         if !keys.isEmpty {
             let (list, b) = inList(keys.map { .string($0.rawValue) })
             conditions.append("task_key IN (\(list))")
@@ -169,13 +169,13 @@ struct TaskStore: Sendable {
     // MARK: Built-in rows
 
     /// Reads one row and locks it for the transaction.
-    func getForUpdate(id: UInt64, on tx: any SQLTransaction) async throws -> TaskRecord? {
+    func getForUpdate(id: UInt64, on tx: any GTATransaction) async throws -> TaskRecord? {
         try await tx.query("SELECT \(columns) FROM \(t) WHERE id = ? \(dialect.lockForUpdate)", [.uint(id)]).first.map(Self.record)
     }
 
     /// Re-arms a built-in row: `initialized` with a fresh argument and context. Only a row that
     /// still carries `key` is touched.
-    func rearm(id: UInt64, key: TaskKey, context: [UInt8]?, argument: [UInt8]?, on tx: any SQLTransaction) async throws -> Int {
+    func rearm(id: UInt64, key: TaskKey, context: [UInt8]?, argument: [UInt8]?, on tx: any GTATransaction) async throws -> Int {
         try await tx.execute(
             "UPDATE \(t) SET task_status = ?, context = ?, argument = ?, updated_at = ? WHERE id = ? AND task_key = ?",
             [.string(TaskStatus.initialized.rawValue), bytes(context), bytes(argument), .date(Date()), .uint(id), .string(key.rawValue)]
@@ -183,9 +183,9 @@ struct TaskStore: Sendable {
     }
 
     /// Deletes `succeeded` rows last updated before `before`, built-in rows excepted.
-    func deleteSucceeded(before: Date, excluding builtinKeys: [TaskKey], on db: any SQLExecutor) async throws -> Int {
+    func deleteSucceeded(before: Date, excluding builtinKeys: [TaskKey], on db: any GTAExecutor) async throws -> Int {
         let (list, keyBinds) = inList(builtinKeys.map { .string($0.rawValue) })
-        let binds: [SQLValue] = [.string(TaskStatus.succeeded.rawValue), .date(before)] + keyBinds
+        let binds: [GTAValue] = [.string(TaskStatus.succeeded.rawValue), .date(before)] + keyBinds
         let base = "DELETE FROM \(t) WHERE task_status = ? AND updated_at < ? AND task_key NOT IN (\(list))"
         guard dialect.family == .mysql else { return try await db.execute(base, binds).rowsAffected }
         // Delete in slices so that no statement holds many locks for long.
@@ -200,7 +200,7 @@ struct TaskStore: Sendable {
     /// `running` rows updated before `runningBefore` and `initialized` rows updated before
     /// `initializedBefore`, all updated after `notBefore`, built-in rows excepted.
     func queryAbnormal(
-        runningBefore: Date, initializedBefore: Date, notBefore: Date, excluding builtinKeys: [TaskKey], on db: any SQLExecutor
+        runningBefore: Date, initializedBefore: Date, notBefore: Date, excluding builtinKeys: [TaskKey], on db: any GTAExecutor
     ) async throws -> [TaskRecord] {
         let (list, keyBinds) = inList(builtinKeys.map { .string($0.rawValue) })
         return try await db.query(
@@ -218,7 +218,7 @@ struct TaskStore: Sendable {
     // MARK: Manual operations
 
     /// Rows not `succeeded`, built-in rows excepted, in id order.
-    func queryUnsuccessful(limit: Int, offset: Int, excluding builtinKeys: [TaskKey], on db: any SQLExecutor) async throws -> [TaskRecord] {
+    func queryUnsuccessful(limit: Int, offset: Int, excluding builtinKeys: [TaskKey], on db: any GTAExecutor) async throws -> [TaskRecord] {
         let (list, keyBinds) = inList(builtinKeys.map { .string($0.rawValue) })
         return try await db.query(
             "SELECT \(columns) FROM \(t) WHERE task_status <> ? AND task_key NOT IN (\(list)) ORDER BY id LIMIT ? OFFSET ?",
@@ -227,20 +227,20 @@ struct TaskStore: Sendable {
     }
 
     /// Rows by id, for tests and tools.
-    func get(id: UInt64, on db: any SQLExecutor) async throws -> TaskRecord? {
+    func get(id: UInt64, on db: any GTAExecutor) async throws -> TaskRecord? {
         try await db.query("SELECT \(columns) FROM \(t) WHERE id = ?", [.uint(id)]).first.map(Self.record)
     }
 
     // MARK: Helpers
 
-    private func bytes(_ value: [UInt8]?) -> SQLValue {
+    private func bytes(_ value: [UInt8]?) -> GTAValue {
         guard let value else { return .null }
         return .string(String(decoding: value, as: UTF8.self))
     }
 
     /// A placeholder list for `values`, padded to a power of two (repeating the last value) so
     /// that a backend's statement cache sees few distinct statements.
-    private func inList(_ values: [SQLValue]) -> (String, [SQLValue]) {
+    private func inList(_ values: [GTAValue]) -> (String, [GTAValue]) {
         guard let last = values.last else { return ("NULL", []) }
         var size = 1
         while size < values.count { size <<= 1 }
@@ -248,8 +248,8 @@ struct TaskStore: Sendable {
         return (Array(repeating: "?", count: size).joined(separator: ", "), padded)
     }
 
-    /// Reads a task row; a column that does not convert throws a ``SQLDecodingError``.
-    static func record(_ row: SQLRow) throws -> TaskRecord {
+    /// Reads a task row; a column that does not convert throws a ``GTADecodingError``.
+    static func record(_ row: GTARow) throws -> TaskRecord {
         TaskRecord(
             id: try row.decode(UInt64.self, "id"),
             taskKey: TaskKey(try row.decode(String.self, "task_key")),

@@ -14,7 +14,7 @@ public enum TaskTable {
     public static let firstAutoID: UInt64 = 10001
 
     /// The statements that create the table (and, on SQLite, its indexes).
-    public static func createStatements(for table: TableName, dialect: SQLDialect, ifNotExists: Bool = true) -> [String] {
+    public static func createStatements(for table: TableName, dialect: GTADialect, ifNotExists: Bool = true) -> [String] {
         let ine = ifNotExists ? "IF NOT EXISTS " : ""
         let q = { dialect.quote($0) }
         let name = table.quoted(for: dialect)
@@ -68,7 +68,7 @@ public enum TaskTable {
     ///
     /// - Throws: ``GTAError/invalidTableName`` before any SQL is sent when the name is not a
     ///   valid identifier; the database's error when a statement fails.
-    public static func create(named name: String, on db: any SQLDatabase, ifNotExists: Bool = true) async throws {
+    public static func create(named name: String, on db: any GTADatabase, ifNotExists: Bool = true) async throws {
         let table = try TableName(name)
         let statements = createStatements(for: table, dialect: db.dialect, ifNotExists: ifNotExists)
         try await db.transaction { tx in

@@ -5,7 +5,7 @@ import Synchronization
 /// Creates tasks and runs them on the pool, with retries and the final status change
 /// (Go: `scheduler.go`).
 final class Scheduler: Sendable {
-    let db: any SQLDatabase
+    let db: any GTADatabase
     let store: TaskStore
     let config: TaskConfig
     let registry: Registry
@@ -20,7 +20,7 @@ final class Scheduler: Sendable {
     /// Batches the final status writes of tasks that end close together.
     let statusWriter: StatusWriter
 
-    init(db: any SQLDatabase, store: TaskStore, config: TaskConfig, registry: Registry) {
+    init(db: any GTADatabase, store: TaskStore, config: TaskConfig, registry: Registry) {
         self.db = db
         self.store = store
         self.config = config
@@ -35,15 +35,15 @@ final class Scheduler: Sendable {
 
     /// Creates a task on `executor`: `running` with a reserved slot inside this manager's
     /// transaction wrapper while the pool has room, `initialized` otherwise.
-    func createTask(on executor: any SQLExecutor, context: ServiceContext, key: TaskKey, argument: (any Sendable)?) async throws {
+    func createTask(on executor: any GTAExecutor, context: ServiceContext, key: TaskKey, argument: (any Sendable)?) async throws {
         let definition = try definition(key)
-        let wrapper = (executor as? TaskTransaction).flatMap { $0.scheduler === self ? $0 : nil }
+        let wrapper = (executor as? CommitHookTransaction).flatMap { $0.scheduler === self ? $0 : nil }
         if config.dryRun {
             try createDryRun(key: key, definition: definition, context: context, argument: argument, wrapper: wrapper)
             return
         }
         let task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .initialized)
-        let base = (executor as? TaskTransaction)?.base ?? executor
+        let base = (executor as? CommitHookTransaction)?.base ?? executor
         let written = try await write(task, on: base, mayRun: wrapper != nil)
         if let wrapper, written.taskStatus == .running { wrapper.pending.append(written) }
     }
@@ -60,7 +60,7 @@ final class Scheduler: Sendable {
 
     /// Inserts `task`: `running` with a reserved pool slot when it `mayRun`, stop has not begun
     /// and the pool has room; `initialized` otherwise. Returns the row as written.
-    private func write(_ task: TaskRecord, on executor: any SQLExecutor, mayRun: Bool) async throws -> TaskRecord {
+    private func write(_ task: TaskRecord, on executor: any GTAExecutor, mayRun: Bool) async throws -> TaskRecord {
         var task = task
         if mayRun, !stopping.load(ordering: .relaxed), pool.reserveOne() {
             task.taskStatus = .running
@@ -88,9 +88,9 @@ final class Scheduler: Sendable {
     /// Creates many tasks of one key on `executor`. Inside this manager's wrapper, as many as
     /// the pool has room for are written `running` (one insert each, for their ids); the rest
     /// go in as `initialized` in multi-row inserts.
-    func createTasks(on executor: any SQLExecutor, context: ServiceContext, key: TaskKey, arguments: [(any Sendable)?]) async throws {
+    func createTasks(on executor: any GTAExecutor, context: ServiceContext, key: TaskKey, arguments: [(any Sendable)?]) async throws {
         let definition = try definition(key)
-        let wrapper = (executor as? TaskTransaction).flatMap { $0.scheduler === self ? $0 : nil }
+        let wrapper = (executor as? CommitHookTransaction).flatMap { $0.scheduler === self ? $0 : nil }
         if config.dryRun {
             for argument in arguments {
                 try createDryRun(key: key, definition: definition, context: context, argument: argument, wrapper: wrapper)
@@ -118,13 +118,13 @@ final class Scheduler: Sendable {
             start = slots
         }
         if start < tasks.count {
-            try await store.insertMany(Array(tasks[start...]), on: (executor as? TaskTransaction)?.base ?? executor)
+            try await store.insertMany(Array(tasks[start...]), on: (executor as? CommitHookTransaction)?.base ?? executor)
         }
         logger.debugf("[CreateTask] async tasks created, task_key[\(key)], count[\(tasks.count)], running[\(start)]")
     }
 
     private func createDryRun(
-        key: TaskKey, definition: TaskDefinition, context: ServiceContext, argument: (any Sendable)?, wrapper: TaskTransaction?
+        key: TaskKey, definition: TaskDefinition, context: ServiceContext, argument: (any Sendable)?, wrapper: CommitHookTransaction?
     ) throws {
         var task = try assembler.assemble(key: key, definition: definition, context: context, argument: argument, status: .running)
         task.id = UInt64.random(in: 1...UInt64.max)

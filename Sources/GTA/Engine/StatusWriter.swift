@@ -37,12 +37,12 @@ final class StatusWriter: Sendable {
         var writers = 0
     }
     private let state = Mutex(State())
-    private let db: any SQLDatabase
+    private let db: any GTADatabase
     private let store: TaskStore
     private let logger: any Logger
     private let stopping: StopFlag
 
-    init(db: any SQLDatabase, store: TaskStore, logger: any Logger, stopping: StopFlag) {
+    init(db: any GTADatabase, store: TaskStore, logger: any Logger, stopping: StopFlag) {
         self.db = db
         self.store = store
         self.logger = logger

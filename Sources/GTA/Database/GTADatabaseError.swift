@@ -2,7 +2,7 @@
 /// knowing the backend: retry a deadlock, accept a duplicate key, drop a lost connection.
 ///
 /// A backend's error type conforms; the MariaDB backend's `MariaDBError` does.
-public protocol SQLDatabaseError: Error, Sendable {
+public protocol GTADatabaseError: Error, Sendable {
     /// A unique or primary key already holds the value (MySQL 1062).
     var isDuplicateKey: Bool { get }
     /// The transaction was chosen as a deadlock victim and rolled back (MySQL 1213).
@@ -13,12 +13,12 @@ public protocol SQLDatabaseError: Error, Sendable {
     var isConnectionLost: Bool { get }
 }
 
-extension SQLDatabaseError {
+extension GTADatabaseError {
     /// A deadlock or a lock wait timeout: running the transaction again may succeed.
     public var isTransient: Bool { isDeadlock || isLockWaitTimeout }
 }
 
 extension Error {
     /// This error as a classified database error, when it is one.
-    var asDatabaseError: (any SQLDatabaseError)? { self as? any SQLDatabaseError }
+    var asDatabaseError: (any GTADatabaseError)? { self as? any GTADatabaseError }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The task library builds every statement from a dialect; it never asks which database it
 /// talks to.
-public struct SQLDialect: Sendable, Hashable {
+public struct GTADialect: Sendable, Hashable {
     /// The family of SQL grammar, used where whole statements differ (table creation).
     public enum Family: String, Sendable, Hashable {
         /// MySQL 8.0+ and MariaDB 10.6+.
@@ -60,7 +60,7 @@ public struct SQLDialect: Sendable, Hashable {
     }
 
     /// MySQL 8.0+ and MariaDB 10.6+: backticks, `FOR UPDATE SKIP LOCKED`, `INSERT IGNORE`.
-    public static let mysql = SQLDialect(
+    public static let mysql = GTADialect(
         name: "MySQL",
         family: .mysql,
         identifierQuote: "`",
@@ -71,7 +71,7 @@ public struct SQLDialect: Sendable, Hashable {
     )
 
     /// SQLite 3: no row locks (a writing transaction locks the database), `INSERT OR IGNORE`.
-    public static let sqlite = SQLDialect(
+    public static let sqlite = GTADialect(
         name: "SQLite",
         family: .sqlite,
         identifierQuote: "\"",

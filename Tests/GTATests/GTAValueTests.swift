@@ -29,10 +29,10 @@ import Testing
             var nickname: String?
             var active: Bool
         }
-        let row = SQLRow(columns: SQLColumns(["id", "NAME", "nickname", "active"]), values: [.uint(7), "ada", .null, .int(1)])
+        let row = GTARow(columns: GTAColumns(["id", "NAME", "nickname", "active"]), values: [.uint(7), "ada", .null, .int(1)])
         #expect(try row.decode(User.self) == User(id: 7, name: "ada", nickname: nil, active: true))
-        #expect(throws: SQLDecodingError.self) { try row.decode(Int.self, "missing") }
-        #expect(throws: SQLDecodingError.self) { try row.decode(Int.self, "name") }
+        #expect(throws: GTADecodingError.self) { try row.decode(Int.self, "missing") }
+        #expect(throws: GTADecodingError.self) { try row.decode(Int.self, "name") }
     }
 
     @Test func goTimeNeverTrapsOnAnOddOffset() {

@@ -1,5 +1,5 @@
 /// The column names of a result set, shared by all of its rows.
-public final class SQLColumns: Sendable {
+public final class GTAColumns: Sendable {
     /// Column names in select order, as the server reports them (aliases included).
     public let names: [String]
     private let indexByName: [String: Int]
@@ -23,46 +23,46 @@ public final class SQLColumns: Sendable {
 
 /// One row of a query result.
 ///
-/// Read a column by name with ``decode(_:_:)`` (typed, throwing a ``SQLDecodingError`` that
+/// Read a column by name with ``decode(_:_:)`` (typed, throwing a ``GTADecodingError`` that
 /// names the column) or ``subscript(_:)`` (raw), or a whole row into a `Decodable` type with
 /// ``decode(_:)``.
-public struct SQLRow: Sendable {
-    public let columns: SQLColumns
-    public let values: [SQLValue]
+public struct GTARow: Sendable {
+    public let columns: GTAColumns
+    public let values: [GTAValue]
 
-    public init(columns: SQLColumns, values: [SQLValue]) {
+    public init(columns: GTAColumns, values: [GTAValue]) {
         precondition(columns.names.count == values.count, "a row has one value per column")
         self.columns = columns
         self.values = values
     }
 
     /// The raw value of a column, or `nil` when the result has no such column.
-    public subscript(_ column: String) -> SQLValue? {
+    public subscript(_ column: String) -> GTAValue? {
         columns.index(of: column).map { values[$0] }
     }
 
     /// The value of a column converted to `T`.
     ///
-    /// - Throws: ``SQLDecodingError`` when the column is missing or its value does not convert.
-    public func decode<T: SQLValueConvertible>(_ type: T.Type, _ column: String) throws -> T {
+    /// - Throws: ``GTADecodingError`` when the column is missing or its value does not convert.
+    public func decode<T: GTAValueConvertible>(_ type: T.Type, _ column: String) throws -> T {
         guard let index = columns.index(of: column) else {
-            throw SQLDecodingError(column: column, reason: "no such column in the result (columns: \(columns.names.joined(separator: ", ")))")
+            throw GTADecodingError(column: column, reason: "no such column in the result (columns: \(columns.names.joined(separator: ", ")))")
         }
         let value = values[index]
         guard let converted = T(sqlValue: value) else {
-            throw SQLDecodingError(column: column, reason: "cannot convert \(value.kindName) to \(T.self)")
+            throw GTADecodingError(column: column, reason: "cannot convert \(value.kindName) to \(T.self)")
         }
         return converted
     }
 
     /// The row decoded into a `Decodable` type whose coding keys are column names.
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try SQLRowDecoder().decode(type, from: self)
+        try GTARowDecoder().decode(type, from: self)
     }
 }
 
 /// A column could not be read as the requested type.
-public struct SQLDecodingError: Error, CustomStringConvertible, Sendable {
+public struct GTADecodingError: Error, CustomStringConvertible, Sendable {
     /// The column name.
     public let column: String
     /// What went wrong.
@@ -76,7 +76,7 @@ public struct SQLDecodingError: Error, CustomStringConvertible, Sendable {
     public var description: String { "cannot decode column '\(column)': \(reason)" }
 }
 
-extension SQLValue {
+extension GTAValue {
     /// A short name of the value's kind, for error messages.
     public var kindName: String {
         switch self {

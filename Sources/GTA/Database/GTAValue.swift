@@ -2,13 +2,13 @@ import Foundation
 
 /// A value bound to a statement parameter or read from a result column.
 ///
-/// Every value the library sends to the database travels as a `SQLValue` bound to a `?`
+/// Every value the library sends to the database travels as a `GTAValue` bound to a `?`
 /// placeholder; no value is ever pasted into SQL text.
 ///
 /// `date` values are `DATETIME` values: a backend converts them to and from wall-clock time in
 /// its configured time zone (UTC unless the backend's configuration says otherwise), with
 /// second precision on a `DATETIME` column.
-public enum SQLValue: Sendable, Hashable {
+public enum GTAValue: Sendable, Hashable {
     /// SQL `NULL`.
     case null
     /// A signed 64-bit integer.
@@ -33,7 +33,7 @@ public enum SQLValue: Sendable, Hashable {
     }
 }
 
-extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+extension GTAValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByNilLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
@@ -43,7 +43,7 @@ extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Exp
     public init(nilLiteral: ()) { self = .null }
 }
 
-extension SQLValue: CustomStringConvertible {
+extension GTAValue: CustomStringConvertible {
     public var description: String {
         switch self {
         case .null: return "NULL"
@@ -58,26 +58,26 @@ extension SQLValue: CustomStringConvertible {
     }
 }
 
-/// A Swift type that converts to and from a ``SQLValue``.
+/// A Swift type that converts to and from a ``GTAValue``.
 ///
 /// The library conforms `Int`, `Int64`, `Int32`, `UInt64`, `UInt32`, `Double`, `Bool`, `String`,
 /// `[UInt8]`, `Data`, `Date` and `Optional` of those.
-public protocol SQLValueConvertible: Sendable {
+public protocol GTAValueConvertible: Sendable {
     /// The value to bind.
-    var sqlValue: SQLValue { get }
+    var sqlValue: GTAValue { get }
     /// Converts a column value, or returns `nil` when the value cannot represent this type
     /// (a `NULL` for a non-optional type, text for a number, a number out of range).
-    init?(sqlValue: SQLValue)
+    init?(sqlValue: GTAValue)
 }
 
-extension SQLValue: SQLValueConvertible {
-    public var sqlValue: SQLValue { self }
-    public init?(sqlValue: SQLValue) { self = sqlValue }
+extension GTAValue: GTAValueConvertible {
+    public var sqlValue: GTAValue { self }
+    public init?(sqlValue: GTAValue) { self = sqlValue }
 }
 
-extension Int64: SQLValueConvertible {
-    public var sqlValue: SQLValue { .int(self) }
-    public init?(sqlValue: SQLValue) {
+extension Int64: GTAValueConvertible {
+    public var sqlValue: GTAValue { .int(self) }
+    public init?(sqlValue: GTAValue) {
         switch sqlValue {
         case .int(let v): self = v
         case .uint(let v): guard let x = Int64(exactly: v) else { return nil }; self = x
@@ -89,9 +89,9 @@ extension Int64: SQLValueConvertible {
     }
 }
 
-extension UInt64: SQLValueConvertible {
-    public var sqlValue: SQLValue { .uint(self) }
-    public init?(sqlValue: SQLValue) {
+extension UInt64: GTAValueConvertible {
+    public var sqlValue: GTAValue { .uint(self) }
+    public init?(sqlValue: GTAValue) {
         switch sqlValue {
         case .uint(let v): self = v
         case .int(let v): guard let x = UInt64(exactly: v) else { return nil }; self = x
@@ -103,33 +103,33 @@ extension UInt64: SQLValueConvertible {
     }
 }
 
-extension Int: SQLValueConvertible {
-    public var sqlValue: SQLValue { .int(Int64(self)) }
-    public init?(sqlValue: SQLValue) {
+extension Int: GTAValueConvertible {
+    public var sqlValue: GTAValue { .int(Int64(self)) }
+    public init?(sqlValue: GTAValue) {
         guard let v = Int64(sqlValue: sqlValue), let x = Int(exactly: v) else { return nil }
         self = x
     }
 }
 
-extension Int32: SQLValueConvertible {
-    public var sqlValue: SQLValue { .int(Int64(self)) }
-    public init?(sqlValue: SQLValue) {
+extension Int32: GTAValueConvertible {
+    public var sqlValue: GTAValue { .int(Int64(self)) }
+    public init?(sqlValue: GTAValue) {
         guard let v = Int64(sqlValue: sqlValue), let x = Int32(exactly: v) else { return nil }
         self = x
     }
 }
 
-extension UInt32: SQLValueConvertible {
-    public var sqlValue: SQLValue { .uint(UInt64(self)) }
-    public init?(sqlValue: SQLValue) {
+extension UInt32: GTAValueConvertible {
+    public var sqlValue: GTAValue { .uint(UInt64(self)) }
+    public init?(sqlValue: GTAValue) {
         guard let v = UInt64(sqlValue: sqlValue), let x = UInt32(exactly: v) else { return nil }
         self = x
     }
 }
 
-extension Double: SQLValueConvertible {
-    public var sqlValue: SQLValue { .double(self) }
-    public init?(sqlValue: SQLValue) {
+extension Double: GTAValueConvertible {
+    public var sqlValue: GTAValue { .double(self) }
+    public init?(sqlValue: GTAValue) {
         switch sqlValue {
         case .double(let v): self = v
         case .int(let v): self = Double(v)
@@ -140,9 +140,9 @@ extension Double: SQLValueConvertible {
     }
 }
 
-extension Bool: SQLValueConvertible {
-    public var sqlValue: SQLValue { .bool(self) }
-    public init?(sqlValue: SQLValue) {
+extension Bool: GTAValueConvertible {
+    public var sqlValue: GTAValue { .bool(self) }
+    public init?(sqlValue: GTAValue) {
         switch sqlValue {
         case .bool(let v): self = v
         case .int(let v): self = v != 0
@@ -152,9 +152,9 @@ extension Bool: SQLValueConvertible {
     }
 }
 
-extension String: SQLValueConvertible {
-    public var sqlValue: SQLValue { .string(self) }
-    public init?(sqlValue: SQLValue) {
+extension String: GTAValueConvertible {
+    public var sqlValue: GTAValue { .string(self) }
+    public init?(sqlValue: GTAValue) {
         switch sqlValue {
         case .string(let v): self = v
         case .bytes(let v): self = String(decoding: v, as: UTF8.self)
@@ -166,9 +166,9 @@ extension String: SQLValueConvertible {
     }
 }
 
-extension Array: SQLValueConvertible where Element == UInt8 {
-    public var sqlValue: SQLValue { .bytes(self) }
-    public init?(sqlValue: SQLValue) {
+extension Array: GTAValueConvertible where Element == UInt8 {
+    public var sqlValue: GTAValue { .bytes(self) }
+    public init?(sqlValue: GTAValue) {
         switch sqlValue {
         case .bytes(let v): self = v
         case .string(let v): self = Array(v.utf8)
@@ -177,19 +177,19 @@ extension Array: SQLValueConvertible where Element == UInt8 {
     }
 }
 
-extension Data: SQLValueConvertible {
-    public var sqlValue: SQLValue { .bytes([UInt8](self)) }
-    public init?(sqlValue: SQLValue) {
+extension Data: GTAValueConvertible {
+    public var sqlValue: GTAValue { .bytes([UInt8](self)) }
+    public init?(sqlValue: GTAValue) {
         guard let bytes = [UInt8](sqlValue: sqlValue) else { return nil }
         self = Data(bytes)
     }
 }
 
-extension Date: SQLValueConvertible {
-    public var sqlValue: SQLValue { .date(self) }
+extension Date: GTAValueConvertible {
+    public var sqlValue: GTAValue { .date(self) }
     /// Converts a `date`, or text of the form `YYYY-MM-DD HH:MM:SS` read as UTC (what SQLite
     /// returns for an expression over a `DATETIME` column, which has no declared type).
-    public init?(sqlValue: SQLValue) {
+    public init?(sqlValue: GTAValue) {
         switch sqlValue {
         case .date(let v): self = v
         case .string(let text): guard let v = Self.parseSQLDateTime(text) else { return nil }; self = v
@@ -212,9 +212,9 @@ extension Date: SQLValueConvertible {
     }
 }
 
-extension Optional: SQLValueConvertible where Wrapped: SQLValueConvertible {
-    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
-    public init?(sqlValue: SQLValue) {
+extension Optional: GTAValueConvertible where Wrapped: GTAValueConvertible {
+    public var sqlValue: GTAValue { self?.sqlValue ?? .null }
+    public init?(sqlValue: GTAValue) {
         if case .null = sqlValue {
             self = .none
             return

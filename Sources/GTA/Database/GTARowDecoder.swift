@@ -1,17 +1,17 @@
 import Foundation
 
-/// Decodes a ``SQLRow`` into a `Decodable` type whose coding keys are column names.
+/// Decodes a ``GTARow`` into a `Decodable` type whose coding keys are column names.
 ///
-/// Properties of the types in ``SQLValueConvertible`` (and their optionals) map to columns;
+/// Properties of the types in ``GTAValueConvertible`` (and their optionals) map to columns;
 /// a `NULL` column decodes as `nil` for an optional property. Nested containers are not
-/// columns and are rejected with a ``SQLDecodingError``.
-public struct SQLRowDecoder: Sendable {
+/// columns and are rejected with a ``GTADecodingError``.
+public struct GTARowDecoder: Sendable {
     public init() {}
 
-    public func decode<T: Decodable>(_ type: T.Type, from row: SQLRow) throws -> T {
-        if let convertible = type as? any SQLValueConvertible.Type, row.values.count == 1 {
+    public func decode<T: Decodable>(_ type: T.Type, from row: GTARow) throws -> T {
+        if let convertible = type as? any GTAValueConvertible.Type, row.values.count == 1 {
             guard let value = convertible.init(sqlValue: row.values[0]) as? T else {
-                throw SQLDecodingError(column: row.columns.names[0], reason: "cannot convert \(row.values[0].kindName) to \(T.self)")
+                throw GTADecodingError(column: row.columns.names[0], reason: "cannot convert \(row.values[0].kindName) to \(T.self)")
             }
             return value
         }
@@ -20,7 +20,7 @@ public struct SQLRowDecoder: Sendable {
 }
 
 private struct RowDecoder: Decoder {
-    let row: SQLRow
+    let row: GTARow
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
@@ -29,31 +29,31 @@ private struct RowDecoder: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        throw SQLDecodingError(column: "*", reason: "a row decodes into a keyed type, not an array")
+        throw GTADecodingError(column: "*", reason: "a row decodes into a keyed type, not an array")
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        throw SQLDecodingError(column: "*", reason: "a row of several columns decodes into a keyed type")
+        throw GTADecodingError(column: "*", reason: "a row of several columns decodes into a keyed type")
     }
 }
 
 private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let row: SQLRow
+    let row: GTARow
     var codingPath: [any CodingKey] { [] }
     var allKeys: [Key] { row.columns.names.compactMap { Key(stringValue: $0) } }
 
     func contains(_ key: Key) -> Bool { row.columns.index(of: key.stringValue) != nil }
 
-    private func value(_ key: Key) throws -> SQLValue {
+    private func value(_ key: Key) throws -> GTAValue {
         guard let v = row[key.stringValue] else {
-            throw SQLDecodingError(column: key.stringValue, reason: "no such column in the result")
+            throw GTADecodingError(column: key.stringValue, reason: "no such column in the result")
         }
         return v
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try value(key).isNull }
 
-    private func convert<T: SQLValueConvertible>(_ type: T.Type, _ key: Key) throws -> T {
+    private func convert<T: GTAValueConvertible>(_ type: T.Type, _ key: Key) throws -> T {
         try row.decode(type, key.stringValue)
     }
 
@@ -75,7 +75,7 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func narrow<T: FixedWidthInteger>(_ key: Key) throws -> T {
         let wide = try convert(Int64.self, key)
         guard let v = T(exactly: wide) else {
-            throw SQLDecodingError(column: key.stringValue, reason: "\(wide) does not fit \(T.self)")
+            throw GTADecodingError(column: key.stringValue, reason: "\(wide) does not fit \(T.self)")
         }
         return v
     }
@@ -83,16 +83,16 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func narrowUnsigned<T: FixedWidthInteger>(_ key: Key) throws -> T {
         let wide = try convert(UInt64.self, key)
         guard let v = T(exactly: wide) else {
-            throw SQLDecodingError(column: key.stringValue, reason: "\(wide) does not fit \(T.self)")
+            throw GTADecodingError(column: key.stringValue, reason: "\(wide) does not fit \(T.self)")
         }
         return v
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        if let convertible = type as? any SQLValueConvertible.Type {
+        if let convertible = type as? any GTAValueConvertible.Type {
             let raw = try value(key)
             guard let v = convertible.init(sqlValue: raw) as? T else {
-                throw SQLDecodingError(column: key.stringValue, reason: "cannot convert \(raw.kindName) to \(T.self)")
+                throw GTADecodingError(column: key.stringValue, reason: "cannot convert \(raw.kindName) to \(T.self)")
             }
             return v
         }
@@ -102,11 +102,11 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
         -> KeyedDecodingContainer<NestedKey>
     {
-        throw SQLDecodingError(column: key.stringValue, reason: "a column is a single value, not a nested object")
+        throw GTADecodingError(column: key.stringValue, reason: "a column is a single value, not a nested object")
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        throw SQLDecodingError(column: key.stringValue, reason: "a column is a single value, not an array")
+        throw GTADecodingError(column: key.stringValue, reason: "a column is a single value, not an array")
     }
 
     func superDecoder() throws -> any Decoder { RowDecoder(row: row) }
@@ -116,24 +116,24 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 /// Decodes one column into a type that decodes from a single value (an enum with a raw value,
 /// a wrapper struct).
 private struct ColumnDecoder: Decoder, SingleValueDecodingContainer {
-    let value: SQLValue
+    let value: GTAValue
     let column: String
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        throw SQLDecodingError(column: column, reason: "a column is a single value, not a nested object")
+        throw GTADecodingError(column: column, reason: "a column is a single value, not a nested object")
     }
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        throw SQLDecodingError(column: column, reason: "a column is a single value, not an array")
+        throw GTADecodingError(column: column, reason: "a column is a single value, not an array")
     }
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
     func decodeNil() -> Bool { value.isNull }
 
-    private func convert<T: SQLValueConvertible>(_ type: T.Type) throws -> T {
+    private func convert<T: GTAValueConvertible>(_ type: T.Type) throws -> T {
         guard let v = T(sqlValue: value) else {
-            throw SQLDecodingError(column: column, reason: "cannot convert \(value.kindName) to \(T.self)")
+            throw GTADecodingError(column: column, reason: "cannot convert \(value.kindName) to \(T.self)")
         }
         return v
     }
@@ -155,15 +155,15 @@ private struct ColumnDecoder: Decoder, SingleValueDecodingContainer {
 
     private func exact<T: FixedWidthInteger, S: BinaryInteger>(_ wide: S) throws -> T {
         guard let v = T(exactly: wide) else {
-            throw SQLDecodingError(column: column, reason: "\(wide) does not fit \(T.self)")
+            throw GTADecodingError(column: column, reason: "\(wide) does not fit \(T.self)")
         }
         return v
     }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        if let convertible = type as? any SQLValueConvertible.Type {
+        if let convertible = type as? any GTAValueConvertible.Type {
             guard let v = convertible.init(sqlValue: value) as? T else {
-                throw SQLDecodingError(column: column, reason: "cannot convert \(value.kindName) to \(T.self)")
+                throw GTADecodingError(column: column, reason: "cannot convert \(value.kindName) to \(T.self)")
             }
             return v
         }
