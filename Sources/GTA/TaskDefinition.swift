@@ -1,6 +1,3 @@
-import Foundation
-import ServiceContextModule
-
 /// The handler of a definition without an argument type: it gets the restored context and the
 /// argument as a generic JSON value (`nil` when the task was created with a `nil` argument).
 /// Go: `TaskHandler func(ctx context.Context, arg interface{}) error`.
@@ -13,23 +10,27 @@ public typealias TaskHandler = @Sendable (ServiceContext, JSONValue?) async thro
 /// try manager.register("send_mail", TaskDefinition(argumentType: Mail.self) { context, mail in
 ///     try await mailer.send(mail)
 /// })
-/// // Untyped: the handler gets a JSONValue (Go: map[string]interface{}).
-/// try manager.register("audit", TaskDefinition(handler: { context, argument in ... }, retryTimes: 3))
+/// // Untyped: the handler gets a JSONValue (Go: TaskDefinition{Handler: ...}, map[string]interface{}).
+/// try manager.register("audit", TaskDefinition(retryTimes: 3) { context, argument in ... })
 /// ```
 ///
 /// A handler may run more than once for one task (at-least-once): make it idempotent.
 /// A thrown error is a failed try. A trap (a crash) cannot be caught in Swift: it ends the
 /// process and leaves the row `running`, where the abnormal check reports it.
+///
+/// The definition owns its argument's codec: an argument is encoded once, when the task is
+/// created, and decoded once, into the handler's own type, before the first try.
 public struct TaskDefinition: Sendable {
-    /// Go: `Handler`. Required; registering a definition without one fails with
-    /// ``GTAError/definitionHandlerNil``.
-    public var hasHandler: Bool { invoke != nil }
+    /// Go: `Handler`. Required; registering a definition without one (``init()``, Go's zero
+    /// value) fails with ``GTAError/definitionHandlerNil``.
+    public var hasHandler: Bool { codec != nil }
     /// Go: `ArgType`. The argument's Swift type, or `nil` for a generic ``JSONValue``.
-    public let argumentType: Any.Type?
+    public var argumentType: Any.Type? { codec?.argumentType }
     /// Go: `CtxMarshaler`. Replaces the manager's marshaler for this kind. The default is `nil`
     /// (use the manager's).
     public var ctxMarshaler: (any CtxMarshaler)?
-    /// Go: `RetryTimes`. How many more times a failed handler is tried, in-process. The default is 0.
+    /// Go: `RetryTimes`. How many more times a failed handler is tried, in-process. Must be >= 0.
+    /// The default is 0.
     public var retryTimes: Int
     /// Go: `RetryInterval`. The wait before try number `n` (1 for the first retry). The default
     /// (`nil`) waits 1 second.
@@ -40,48 +41,26 @@ public struct TaskDefinition: Sendable {
     /// initialized timeout; older rows are left for the abnormal check. The default is `false`.
     public var initTimeoutSensitive: Bool
 
-    // Type-erased argument handling, built by the initialisers.
-    let invoke: (@Sendable (ServiceContext, (any Sendable)?) async throws -> Void)?
-    let encodeArgument: @Sendable ((any Sendable)?) throws -> [UInt8]?
-    let decodeArgument: @Sendable ([UInt8]?) throws -> (any Sendable)?
-
-    // Built-in tasks only (Go: primaryKey, loopInterval, argument).
-    var builtinRowID: UInt64?
-    var loopInterval: Duration?
+    /// Encodes arguments and decodes them for the handler; `nil` without a handler.
+    let codec: ArgumentCodec?
+    /// Built-in tasks only (Go: primaryKey, loopInterval, argument).
+    var builtin: BuiltinSchedule?
 
     /// A definition whose handler gets the argument as a generic ``JSONValue``.
+    /// Go: `TaskDefinition{Handler: ...}` without `ArgType`.
     ///
     /// `run` accepts any `Encodable` value (or `nil`) for it.
     public init(
-        handler: TaskHandler?,
         ctxMarshaler: (any CtxMarshaler)? = nil,
         retryTimes: Int = 0,
         retryInterval: (@Sendable (Int) -> Duration)? = nil,
         cleanSucceeded: Bool = false,
-        initTimeoutSensitive: Bool = false
+        initTimeoutSensitive: Bool = false,
+        handler: @escaping TaskHandler
     ) {
-        self.argumentType = nil
-        self.ctxMarshaler = ctxMarshaler
-        self.retryTimes = retryTimes
-        self.retryInterval = retryInterval
-        self.cleanSucceeded = cleanSucceeded
-        self.initTimeoutSensitive = initTimeoutSensitive
-        if let handler {
-            self.invoke = { context, argument in try await handler(context, argument as? JSONValue) }
-        } else {
-            self.invoke = nil
-        }
-        self.encodeArgument = { argument in
-            guard let argument else { return nil }
-            guard let encodable = argument as? any Encodable else {
-                throw GTAError(.definitionArgumentInvalid, "argument of type \(type(of: argument)) is not Encodable")
-            }
-            return try Self.encode(encodable)
-        }
-        self.decodeArgument = { bytes in
-            guard let bytes else { return nil }
-            return try GoJSONDecoder().decode(JSONValue.self, from: bytes)
-        }
+        self.init(
+            codec: .untyped(handler), ctxMarshaler: ctxMarshaler, retryTimes: retryTimes, retryInterval: retryInterval,
+            cleanSucceeded: cleanSucceeded, initTimeoutSensitive: initTimeoutSensitive)
     }
 
     /// A definition whose handler gets the argument decoded into `Argument`. Go: `ArgType`.
@@ -98,57 +77,27 @@ public struct TaskDefinition: Sendable {
         initTimeoutSensitive: Bool = false,
         handler: @escaping @Sendable (ServiceContext, Argument) async throws -> Void
     ) {
-        self.argumentType = Argument.self
+        self.init(
+            codec: .typed(argumentType, handler), ctxMarshaler: ctxMarshaler, retryTimes: retryTimes,
+            retryInterval: retryInterval, cleanSucceeded: cleanSucceeded, initTimeoutSensitive: initTimeoutSensitive)
+    }
+
+    /// A definition without a handler (Go's zero value `TaskDefinition{}`); registering it
+    /// fails with ``GTAError/definitionHandlerNil``.
+    public init() {
+        self.init(codec: nil, ctxMarshaler: nil, retryTimes: 0, retryInterval: nil, cleanSucceeded: false, initTimeoutSensitive: false)
+    }
+
+    private init(
+        codec: ArgumentCodec?, ctxMarshaler: (any CtxMarshaler)?, retryTimes: Int, retryInterval: (@Sendable (Int) -> Duration)?,
+        cleanSucceeded: Bool, initTimeoutSensitive: Bool
+    ) {
+        self.codec = codec
         self.ctxMarshaler = ctxMarshaler
         self.retryTimes = retryTimes
         self.retryInterval = retryInterval
         self.cleanSucceeded = cleanSucceeded
         self.initTimeoutSensitive = initTimeoutSensitive
-        self.invoke = { context, argument in
-            if argument == nil, let optional = Argument.self as? any _OptionalArgument.Type,
-                let none = optional.noneValue as? Argument
-            {
-                try await handler(context, none)
-                return
-            }
-            guard let argument, let typed = argument as? Argument else {
-                throw GTAError(.definitionArgumentInvalid, "decoded argument is not \(Argument.self)")
-            }
-            try await handler(context, typed)
-        }
-        self.encodeArgument = { argument in
-            guard let argument else {
-                if Argument.self is any _OptionalArgument.Type { return nil }
-                throw GTAError(.definitionArgumentInvalid, "nil argument given where \(Argument.self) is registered")
-            }
-            if let typed = argument as? Argument { return try Self.encode(typed) }
-            let given = "\(type(of: argument))"
-            throw GTAError(.definitionArgumentInvalid, "argument of type \(given) given where \(Argument.self) is registered")
-        }
-        self.decodeArgument = { bytes in
-            if bytes == nil, Argument.self is any _OptionalArgument.Type { return nil }
-            do {
-                return try GoJSONDecoder().decode(Argument.self, from: bytes ?? Array("null".utf8))
-            } catch {
-                if bytes == nil {
-                    throw GTAError(.definitionArgumentInvalid, "argument is NULL but \(Argument.self) is not optional")
-                }
-                throw GTAError(.definitionArgumentInvalid, "argument does not decode as \(Argument.self): \(error)", underlying: error)
-            }
-        }
-    }
-
-    /// A definition without a handler (Go's zero value); registering it fails.
-    public init() {
-        self.init(handler: nil)
-    }
-
-    private static func encode(_ value: any Encodable) throws -> [UInt8] {
-        do {
-            return try GoJSONEncoder().encode(value)
-        } catch {
-            throw GTAError(.definitionArgumentInvalid, "argument of type \(type(of: value)) does not encode: \(error)", underlying: error)
-        }
     }
 
     /// The wait before retry number `attempt`.
@@ -157,11 +106,10 @@ public struct TaskDefinition: Sendable {
     }
 }
 
-/// Lets a typed definition tell whether its argument type is an `Optional`.
-protocol _OptionalArgument {
-    static var noneValue: Self { get }
-}
-
-extension Optional: _OptionalArgument {
-    static var noneValue: Self { .none }
+/// What makes a definition a built-in task: its fixed row, how often its monitor looks at it,
+/// and the argument the row is re-armed with.
+struct BuiltinSchedule: Sendable {
+    let rowID: UInt64
+    let loopInterval: Duration
+    let argument: any Encodable & Sendable
 }

@@ -1,8 +1,4 @@
-import Foundation
-import ServiceContextModule
-import Synchronization
-
-/// The task manager: registry, scheduler, scanner and built-in tasks over one table
+/// The task manager: registry, creator, runner, scanner and built-in tasks over one table
 /// (Go: `gta.TaskManager`).
 ///
 /// ```swift
@@ -11,7 +7,7 @@ import Synchronization
 /// try manager.register("send_mail", TaskDefinition(argumentType: Mail.self) { _, mail in
 ///     try await mailer.send(mail)
 /// })
-/// manager.start()
+/// manager.start()                       // or: a ServiceGroup runs `manager` as a Service
 /// try await manager.transaction { tx in
 ///     try await tx.execute("INSERT INTO orders (id, total) VALUES (?, ?)", [.uint(42), .double(9.5)])
 ///     try await manager.runWithTx(tx, "send_mail", Mail(to: "a@example.com"))
@@ -24,18 +20,17 @@ public final class TaskManager: Sendable {
     /// The validated task table name.
     public let table: TableName
     /// The settings in force.
-    public let config: TaskConfig
+    public let configuration: Configuration
 
     let registry = Registry()
     let store: TaskStore
-    let scheduler: Scheduler
-
-    private struct Lifecycle {
-        var started = false
-        var loops: Task<Void, Never>?
-        var stopping: Task<Void, Never>?
-    }
-    private let lifecycle = Mutex(Lifecycle())
+    let assembler: Assembler
+    let pool: WorkerPool
+    let runner: TaskRunner
+    let statusWriter: StatusWriter
+    let creator: TaskCreator
+    let lifecycle: ManagerLifecycle
+    let logger: Logger
 
     /// Creates a manager. Go: `NewTaskManager(db, table, options...)`.
     ///
@@ -45,18 +40,40 @@ public final class TaskManager: Sendable {
     ///   - options: `.withXxx` settings; each documents its default and rule.
     /// - Throws: ``GTAError/invalidTableName`` or ``GTAError/optionInvalid`` naming the rule broken.
     public convenience init(db: any GTADatabase, table: String, _ options: Option...) throws {
-        try self.init(db: db, table: table, options: options)
+        try self.init(db: db, table: table, configuration: Configuration(options))
     }
 
     /// Creates a manager from an array of options.
-    public init(db: any GTADatabase, table: String, options: [Option]) throws {
+    public convenience init(db: any GTADatabase, table: String, options: [Option]) throws {
+        try self.init(db: db, table: table, configuration: Configuration(options))
+    }
+
+    /// Creates a manager from a configuration: the Swift way, the same manager the options make.
+    ///
+    /// - Throws: ``GTAError/invalidTableName``, or ``GTAError/optionInvalid`` naming the rule of
+    ///   ``Configuration/validate()`` broken.
+    public init(db: any GTADatabase, table: String, configuration: Configuration) throws {
+        try configuration.validate()
         self.db = db
         self.table = try TableName(table)
-        self.config = try TaskConfig.make(options)
+        self.configuration = configuration
+        let logger = configuration.logger
+        let stopping = StoppingFlag()
+        self.logger = logger
         self.store = TaskStore(table: self.table, dialect: db.dialect)
-        self.scheduler = Scheduler(db: db, store: store, config: config, registry: registry)
-        try registry.add(CleanUpTask.key, CleanUpTask.definition(store: store, db: db, config: config))
-        try registry.add(CheckAbnormalTask.key, CheckAbnormalTask.definition(store: store, db: db, config: config))
+        self.assembler = Assembler(defaultMarshaler: configuration.ctxMarshaler)
+        self.pool = WorkerPool(capacity: configuration.poolSize)
+        let statusWriter = StatusWriter(db: db, store: store, logger: logger, stopping: stopping)
+        self.statusWriter = statusWriter
+        self.runner = TaskRunner(
+            registry: registry, pool: pool, assembler: assembler, statusWriter: statusWriter, dryRun: configuration.dryRun, logger: logger)
+        self.creator = TaskCreator(
+            db: db, store: store, pool: pool, runner: runner, stopping: stopping, dryRun: configuration.dryRun, logger: logger)
+        self.lifecycle = ManagerLifecycle(
+            stopping: stopping, pool: pool, runner: runner, store: store, db: db, waitTimeout: configuration.waitTimeout,
+            dryRun: configuration.dryRun, logger: logger)
+        try registry.add(CleanUpTask.key, CleanUpTask.definition(store: store, db: db, configuration: configuration))
+        try registry.add(CheckAbnormalTask.key, CheckAbnormalTask.definition(store: store, db: db, configuration: configuration))
     }
 
     /// Binds a definition to a key. Go: `Register`. Registration may come before or after ``start()``.
@@ -68,47 +85,13 @@ public final class TaskManager: Sendable {
         try registry.register(key, definition)
     }
 
-    /// Starts the scanner and the built-in monitors. Go: `Start`. Calling it again does nothing;
-    /// in dry run mode neither starts.
-    public func start() {
-        lifecycle.withLock { state in
-            guard !state.started, state.stopping == nil else { return }
-            state.started = true
-            guard !config.dryRun else { return }
-            let scanner = Scanner(scheduler: scheduler)
-            let monitor = Monitor(scheduler: scheduler)
-            state.loops = Task {
-                async let scanning: Void = scanner.run()
-                async let monitoring: Void = monitor.run()
-                _ = await (scanning, monitoring)
-            }
-        }
+    /// The scanner, handed what it needs.
+    func makeScanner() -> Scanner {
+        Scanner(registry: registry, store: store, pool: pool, runner: runner, db: db, configuration: configuration, logger: logger)
     }
 
-    /// Stops the manager. Go: `Stop(wait)`.
-    ///
-    /// Cancels scanning and monitoring, then, with `wait: true`, waits for running tasks (up to
-    /// the wait timeout, if one is set). Tasks still running after that, or at once with
-    /// `wait: false`, are moved back `running -> initialized` so that another instance runs
-    /// them, and their handlers here are cancelled. Tasks created afterwards are written
-    /// `initialized`. Calling it again waits for the first call and returns.
-    public func stop(wait: Bool) async {
-        let stopping: Task<Void, Never> = lifecycle.withLock { state in
-            if let existing = state.stopping { return existing }
-            let loops = state.loops
-            let scheduler = self.scheduler
-            scheduler.stopping.store(true, ordering: .relaxed)
-            let task = Task {
-                loops?.cancel()
-                await loops?.value
-                await scheduler.stop(wait: wait)
-            }
-            state.stopping = task
-            return task
-        }
-        await stopping.value
+    /// The built-in tasks' monitor, handed what it needs.
+    func makeMonitor() -> Monitor {
+        Monitor(registry: registry, store: store, db: db, assembler: assembler, configuration: configuration, logger: logger)
     }
-
-    /// Whether ``start()`` has been called.
-    public var isStarted: Bool { lifecycle.withLock { $0.started } }
 }

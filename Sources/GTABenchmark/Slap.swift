@@ -11,7 +11,7 @@ enum Slap {
         // One query list of two statements; --number-of-queries counts statements and is split
         // evenly over the clients, so each client runs its share of whole pairs.
         let perClient = (pairs + concurrency - 1) / concurrency
-        let create = TaskTable.createStatements(for: try TableName("t"), dialect: MariaDBDatabase.dialect, ifNotExists: false)[0]
+        let create = TaskTable.createStatements(for: try TableName("t"), dialect: MariaDBDatabase.dialect, ifNotExists: false)[0].sql
             .replacingOccurrences(of: "\n", with: " ")
         let query = """
             INSERT INTO t (task_key, task_status, context, argument, extra, created_at, updated_at) \

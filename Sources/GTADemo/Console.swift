@@ -46,78 +46,44 @@ func short(_ duration: Duration) -> String {
     return String(format: "%.1f s", s)
 }
 
-/// The demo's `GTA.Logger`: the library's warnings and errors (and, with `--verbose`, its
-/// per-task debug lines) as short event lines.
-///
-/// The library writes Go-style lines such as
-/// `[executeTask] task handler failed, err[...], task_key[k], task_id[7], attempt[0]`; this
-/// logger shows them as `gta warn   #7 k: task handler failed  attempt=0  err=...`.
-struct DemoLogger: GTA.Logger {
+/// The demo's log handler: the library's warnings and errors (and, with `--verbose`, its
+/// per-task debug lines) as short event lines, `gta warn   #7 k: task handler failed  attempt=0  error=...`.
+struct DemoLogHandler: LogHandler {
     let console: Console
-    let verbose: Bool
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level
 
-    func printf(_ message: @autoclosure () -> String) { show("info ", message()) }
-    func infof(_ message: @autoclosure () -> String) { show("info ", message()) }
-    func warnf(_ message: @autoclosure () -> String) { show("warn ", message()) }
-    func errorf(_ message: @autoclosure () -> String) { show("ERROR", message()) }
-    func debugf(_ message: @autoclosure () -> String) {
-        if verbose { show("debug", message()) }
+    init(console: Console, verbose: Bool) {
+        self.console = console
+        self.logLevel = verbose ? .debug : .info
     }
 
-    private func show(_ level: String, _ message: String) {
-        console.event("gta \(level)  " + Self.compact(message))
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
-    /// Drops the `[function]` tag and turns `name[value]` fields into `name=value`, with the
-    /// task id and key up front.
-    static func compact(_ message: String) -> String {
-        var rest = Substring(message)
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            rest = rest[rest.index(after: close)...].drop(while: { $0 == " " })
+    func log(event: LogEvent) {
+        let level: String
+        switch event.level {
+        case .trace, .debug: level = "debug"
+        case .info, .notice: level = "info "
+        case .warning: level = "warn "
+        case .error, .critical: level = "ERROR"
         }
-        var text: [String] = []
-        var fields: [(name: String, value: String)] = []
-        for part in splitTopLevel(rest) {
-            if let open = part.firstIndex(of: "["), part.hasSuffix("]"),
-                part[..<open].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), open != part.startIndex
-            {
-                let value = part[part.index(after: open)..<part.index(before: part.endIndex)]
-                fields.append((String(part[..<open]), String(value)))
-            } else {
-                text.append(String(part))
-            }
-        }
+        console.event("gta \(level)  " + Self.line(event.message.description, metadata.merging(event.metadata ?? [:]) { $1 }))
+    }
+
+    /// The task id and key up front, then the message, then the other items (the error last).
+    static func line(_ message: String, _ metadata: Logger.Metadata) -> String {
         var line = ""
-        if let id = fields.first(where: { $0.name == "task_id" }) { line += "#\(id.value) " }
-        if let key = fields.first(where: { $0.name == "task_key" }) { line += "\(key.value): " }
-        line += text.joined(separator: ", ")
-        let others = fields.filter { $0.name != "task_id" && $0.name != "task_key" }
-        for field in others.sorted(by: { ($0.name == "err" ? 1 : 0) < ($1.name == "err" ? 1 : 0) }) {
-            line += "  \(field.name)=\(field.value)"
+        if let id = metadata["task.id"] { line += "#\(id) " }
+        if let key = metadata["task.key"] { line += "\(key): " }
+        line += message
+        let others = metadata.filter { $0.key != "task.id" && $0.key != "task.key" }
+        for (name, value) in others.sorted(by: { ($0.key == "error" ? 1 : 0, $0.key) < ($1.key == "error" ? 1 : 0, $1.key) }) {
+            line += "  \(name)=\(value)"
         }
         return line
-    }
-
-    /// Splits at `, ` outside brackets.
-    private static func splitTopLevel(_ text: Substring) -> [Substring] {
-        var parts: [Substring] = []
-        var depth = 0
-        var start = text.startIndex
-        var i = text.startIndex
-        while i < text.endIndex {
-            let c = text[i]
-            if c == "[" { depth += 1 }
-            if c == "]" { depth = max(0, depth - 1) }
-            let next = text.index(after: i)
-            if c == ",", depth == 0, next < text.endIndex, text[next] == " " {
-                parts.append(text[start..<i])
-                start = text.index(after: next)
-                i = start
-                continue
-            }
-            i = next
-        }
-        if start < text.endIndex { parts.append(text[start...]) }
-        return parts
     }
 }

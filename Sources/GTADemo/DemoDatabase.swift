@@ -123,8 +123,8 @@ struct DemoDatabase {
             try await db.execute("DROP TABLE IF EXISTS \(dialect.quote(table))")
         }
         try await TaskTable.create(named: Tables.tasks, on: db)
-        switch dialect.family {
-        case .mysql:
+        switch dialect is MariaDBDialect ? "mysql" : "sqlite" {
+        case "mysql":
             try await db.execute("""
                 CREATE TABLE \(dialect.quote(Tables.orders)) (
                   id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
@@ -144,7 +144,7 @@ struct DemoDatabase {
                   created_at DATETIME NOT NULL
                 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
                 """)
-        case .sqlite:
+        default:
             try await db.execute("""
                 CREATE TABLE \(dialect.quote(Tables.orders)) (
                   id INTEGER NOT NULL PRIMARY KEY,

@@ -72,7 +72,8 @@ struct Scenario {
         try await database.createTables()
         console.say("tables    \(Tables.tasks) (TaskTable.create), \(Tables.orders) (business rows), \(Tables.errors) (handler errors)")
 
-        let logger = DemoLogger(console: console, verbose: verbose)
+        let handler = DemoLogHandler(console: console, verbose: verbose)
+        let logger = Logger(label: "gta") { _ in handler }
         let manager = try TaskManager(
             db: db, table: Tables.tasks,
             .withLoggerFactory({ _ in logger }),
@@ -81,7 +82,7 @@ struct Scenario {
             .withInstantScanInterval(.milliseconds(50)),
             .withWaitTimeout(.seconds(5))
         )
-        let config = manager.config
+        let config = manager.configuration
         console.say(
             "manager   pool size \(config.poolSize.map(String.init) ?? "unbounded") · scan interval \(short(config.scanInterval))"
                 + " · instant scan \(short(config.instantScanInterval)) · stop waits up to \(config.waitTimeout.map(short) ?? "for ever")")

@@ -25,7 +25,7 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
     /// The server's version string, such as `"10.11.19-MariaDB"`.
     public private(set) var serverVersion: String = ""
     /// MySQL / MariaDB SQL.
-    public var dialect: GTADialect { MariaDBDatabase.dialect }
+    public var dialect: any GTADialect { MariaDBDatabase.dialect }
 
     /// The most prepared statements kept per connection.
     static let statementCacheSize = 64

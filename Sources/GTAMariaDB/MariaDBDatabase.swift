@@ -21,19 +21,15 @@ import Logging
 /// An autocommitted statement that fails because an idle connection was lost (for example after
 /// the server's `wait_timeout`) is not retried: the error is thrown and the connection dropped.
 public final class MariaDBDatabase: GTADatabase {
-    /// MySQL / MariaDB SQL, named `"MariaDB"`: ``GTADialect/mysql`` with another name.
-    public static let dialect: GTADialect = {
-        var d = GTADialect.mysql
-        d.name = "MariaDB"
-        return d
-    }()
+    /// MySQL / MariaDB SQL.
+    public static let dialect = MariaDBDialect()
 
     /// The settings of every connection.
     public var configuration: MariaDBConfiguration { pool.configuration }
     /// The connection pool.
     public let pool: MariaDBConnectionPool
     /// MySQL / MariaDB SQL.
-    public var dialect: GTADialect { Self.dialect }
+    public var dialect: any GTADialect { Self.dialect }
 
     /// Creates a database handle; no connection is opened until the first statement.
     /// - Parameter logger: receives connection open/drop events at debug level; never a

@@ -15,7 +15,7 @@ public final class MariaDBTransaction: GTATransaction {
     private let savepoints: SavepointCounter
 
     /// MySQL / MariaDB SQL.
-    public var dialect: GTADialect { MariaDBDatabase.dialect }
+    public var dialect: any GTADialect { MariaDBDatabase.dialect }
 
     init(connection: MariaDBConnection, savepoints: SavepointCounter = SavepointCounter()) {
         self.connection = connection

@@ -87,7 +87,7 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     /// time in this zone, and such text in a `DATETIME`, `TIMESTAMP` or `DATE` column is read back
     /// in it. Default: UTC, the zone of SQLite's own `CURRENT_TIMESTAMP`.
     ///
-    /// With another zone, ``SQLiteDatabase/dialect`` names a function, `gta_now()`, that the
+    /// With another zone, ``SQLiteDatabase/sqliteDialect`` names a function, `gta_now()`, that the
     /// backend registers on every connection and that returns the current time in this zone.
     public var timeZone: TimeZone = TimeZone(identifier: "UTC")!
 

@@ -45,7 +45,9 @@ public final class SQLiteDatabase: GTADatabase {
     /// ``GTA/GTADialect/sqlite``; with a configured time zone other than UTC, its
     /// ``GTA/GTADialect/now`` is `gta_now()`, a function that returns the current time in that
     /// zone, registered on every connection.
-    public let dialect: GTADialect
+    /// SQLite SQL, with the current-time expression of the configured zone.
+    public let sqliteDialect: SQLiteDialect
+    public var dialect: any GTADialect { sqliteDialect }
 
     private let writer: ConnectionPool
     private let readers: ConnectionPool
@@ -59,12 +61,9 @@ public final class SQLiteDatabase: GTADatabase {
     ///   directory missing or unwritable, not a database, locked for longer than the busy timeout).
     public init(configuration: SQLiteConfiguration) async throws {
         self.configuration = configuration
-        var dialect = GTADialect.sqlite
         let zone = configuration.timeZone
-        if zone.secondsFromGMT() != 0 || zone.nextDaylightSavingTimeTransition != nil {
-            dialect.now = "gta_now()"
-        }
-        self.dialect = dialect
+        let utc = zone.secondsFromGMT() == 0 && zone.nextDaylightSavingTimeTransition == nil
+        self.sqliteDialect = SQLiteDialect(now: utc ? "CURRENT_TIMESTAMP" : "gta_now()")
 
         let writerConnection = try await SQLiteConnection.open(configuration, role: .writer)
         var readerConnections: [SQLiteConnection] = []

@@ -7,7 +7,7 @@ import Synchronization
 /// while its closure runs: a statement that reaches the connection after the transaction (or the
 /// savepoint, or an enclosing one) ended throws a ``SQLiteError`` instead of running outside it.
 final class SQLiteTransactionHandle: GTATransaction {
-    let dialect: GTADialect
+    let dialect: any GTADialect
     /// The database whose writer this transaction holds.
     let databaseID: ObjectIdentifier
     private let connection: SQLiteConnection
@@ -15,7 +15,7 @@ final class SQLiteTransactionHandle: GTATransaction {
     private let depth: Int
     private let open = Atomic<Bool>(true)
 
-    init(connection: SQLiteConnection, dialect: GTADialect, databaseID: ObjectIdentifier, parent: SQLiteTransactionHandle? = nil) {
+    init(connection: SQLiteConnection, dialect: any GTADialect, databaseID: ObjectIdentifier, parent: SQLiteTransactionHandle? = nil) {
         self.connection = connection
         self.dialect = dialect
         self.databaseID = databaseID

@@ -61,7 +61,7 @@ import Testing
             let logger = RecordingLogger()
             let manager = try TaskManager(db: db, table: table.name, options: fastOptions(logger))
             manager.start()
-            try await eventually("the skip to be reported") { logger.contains("ERROR", "row 10000 holds task_key[user_key]") }
+            try await eventually("the skip to be reported") { logger.contains("ERROR", "a user task holds the built-in row's id") && logger.contains("ERROR", "task.id=10000 task.key=user_key") }
             let row = try #require(try await table.row(10000))
             #expect(try row.decode(String.self, "task_key") == "user_key")
             #expect(try row.decode(String.self, "argument") == #"{"keep":true}"#)
@@ -106,8 +106,8 @@ import Testing
                 ])
             let stuck = try await table.insert(key: "other", status: .running, argument: "{}", age: 60)
             manager.start()
-            try await eventually("the log lines") { logger.contains("WARN", "task_id[\(stuck)], task_key[other], task_status[running]") }
-            #expect(logger.contains("WARN", "count[1]"))
+            try await eventually("the log lines") { logger.contains("WARN", "task.id=\(stuck) task.key=other task.status=running") }
+            #expect(logger.contains("WARN", "abnormal tasks found count=1"))
             await manager.stop(wait: true)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GTAMariaDB
 import Synchronization
 import Testing
 
@@ -52,11 +53,7 @@ import Testing
     /// The same database, seen through a dialect without `SKIP LOCKED`.
     struct WithoutSkipLocked: GTADatabase {
         let base: any GTADatabase
-        var dialect: GTADialect {
-            var d = base.dialect
-            d.lockForUpdateSkipLocked = nil
-            return d
-        }
+        var dialect: any GTADialect { MariaDBDialect(skipLocked: false) }
         func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult { try await base.execute(sql, binds) }
         func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] { try await base.query(sql, binds) }
         func transaction<T: Sendable>(
@@ -64,6 +61,7 @@ import Testing
         ) async throws -> T {
             try await base.transaction(isolation: isolation, body)
         }
+        func close() async { await base.close() }
     }
 
     @Test func threeManagersWithoutSkipLockedRunEachTaskOnce() async throws {

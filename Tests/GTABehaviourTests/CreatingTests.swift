@@ -98,7 +98,7 @@ import Testing
             #expect(try await table.count() == 0)
             #expect(seen.count == 0)
             // The slots reserved for the rolled-back tasks were given back.
-            #expect(manager.scheduler.pool.runningCount == 0)
+            #expect(manager.pool.runningCount == 0)
             await manager.stop(wait: true)
         }
     }
@@ -247,7 +247,7 @@ struct RequestIDMarshaler: CtxMarshaler {
                 try await manager.transaction { tx in try await manager.runBatchWithTx(tx, "k", [13, "x"]) }
             }
             #expect(try await table.count() == 12)
-            #expect(manager.scheduler.pool.runningCount == 0)
+            #expect(manager.pool.runningCount == 0)
         }
     }
 }
@@ -275,7 +275,7 @@ struct RequestIDMarshaler: CtxMarshaler {
             let gate = Gate()
             let ran = Recorder<Int>()
             try manager.register("k", TaskDefinition(argumentType: Int.self) { _, n in ran.append(n); await gate.wait() })
-            let pool = manager.scheduler.pool
+            let pool = manager.pool
             // A scan holds both free slots while its claim is in flight...
             #expect(pool.reserveForClaim(upTo: 10) == 2)
             // ...a task created meanwhile takes one of them and runs at its commit...

@@ -1,4 +1,5 @@
 import Foundation
+import GTAMariaDB
 import ServiceContextModule
 import Testing
 
@@ -55,7 +56,7 @@ import Testing
         let rows = try JSONDecoder().decode(
             [FixtureRow].self, from: Data(contentsOf: fixtures.appendingPathComponent("rows.json")))
         try await db.execute("DROP TABLE IF EXISTS \(table.quoted)", [])
-        if db.dialect.family == .mysql {
+        if db.dialect is MariaDBDialect {
             let dump = try String(contentsOf: fixtures.appendingPathComponent("tasks.sql"), encoding: .utf8)
             var statements: [String] = []
             var current: String?

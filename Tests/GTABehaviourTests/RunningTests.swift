@@ -17,13 +17,12 @@ import Testing
             let tries = Recorder<ContinuousClock.Instant>()
             let asked = Recorder<Int>()
             try manager.register("flaky", TaskDefinition(
-                handler: { _, _ in
-                    tries.append(.now)
-                    if tries.count < 3 { throw Failure() }
-                },
                 retryTimes: 3,
                 retryInterval: { attempt in asked.append(attempt); return .milliseconds(150) }
-            ))
+            ) { _, _ in
+                tries.append(.now)
+                if tries.count < 3 { throw Failure() }
+            })
             manager.start()
             try await manager.run("flaky", 1)
             try await eventually("success on the third try") { try await table.userStatuses() == [.succeeded] }
@@ -43,14 +42,16 @@ import Testing
             let logger = RecordingLogger()
             let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(logger))
             let tries = Recorder<Int>()
-            try manager.register("bad", TaskDefinition(
-                handler: { _, _ in tries.append(1); throw Failure() }, retryTimes: 2, retryInterval: { _ in .milliseconds(10) }))
+            try manager.register("bad", TaskDefinition(retryTimes: 2, retryInterval: { _ in .milliseconds(10) }) { _, _ in
+                tries.append(1)
+                throw Failure()
+            })
             manager.start()
             try await manager.run("bad", 1)
             try await eventually("the row to fail") { try await table.userStatuses() == [.failed] }
             #expect(tries.count == 3)
             #expect(logger.contains("WARN", "boom"))
-            #expect(logger.contains("ERROR", "schedule task failed"))
+            #expect(logger.contains("ERROR", "task failed"))
             await manager.stop(wait: true)
         }
     }
@@ -60,10 +61,10 @@ import Testing
         try await withTable(backend) { db, table in
             let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(RecordingLogger()))
             let tries = Recorder<ContinuousClock.Instant>()
-            try manager.register("once", TaskDefinition(handler: { _, _ in
+            try manager.register("once", TaskDefinition(retryTimes: 1) { _, _ in
                 tries.append(.now)
                 if tries.count == 1 { throw Failure() }
-            }, retryTimes: 1))
+            })
             manager.start()
             try await manager.run("once", 1)
             try await eventually("the retry to succeed") { try await table.userStatuses() == [.succeeded] }
@@ -79,8 +80,8 @@ import Testing
         try await withTable(backend) { db, table in
             let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(RecordingLogger()))
             let ran = Recorder<Int>()
-            try manager.register("clean", TaskDefinition(handler: { _, _ in ran.append(1) }, cleanSucceeded: true))
-            try manager.register("fails", TaskDefinition(handler: { _, _ in throw Failure() }, cleanSucceeded: true))
+            try manager.register("clean", TaskDefinition(cleanSucceeded: true) { _, _ in ran.append(1) })
+            try manager.register("fails", TaskDefinition(cleanSucceeded: true) { _, _ in throw Failure() })
             manager.start()
             try await manager.run("clean", 1)
             try await manager.run("fails", 1)

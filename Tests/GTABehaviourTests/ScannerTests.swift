@@ -13,7 +13,7 @@ import GTASQLite
                 db: db, table: table.name,
                 options: fastOptions(RecordingLogger(), .withInitializedTimeout(.seconds(60))))
             let seen = Recorder<String>()
-            try manager.register("sensitive", TaskDefinition(handler: { _, a in seen.append("s:\(a?.description ?? "")") }, initTimeoutSensitive: true))
+            try manager.register("sensitive", TaskDefinition(initTimeoutSensitive: true) { _, a in seen.append("s:\(a?.description ?? "")") })
             try manager.register("plain", TaskDefinition(handler: { _, a in seen.append("p:\(a?.description ?? "")") }))
             let staleSensitive = try await table.insert(key: "sensitive", status: .initialized, argument: "1", age: 120)
             let freshSensitive = try await table.insert(key: "sensitive", status: .initialized, argument: "2", age: 10)
@@ -55,14 +55,14 @@ import GTASQLite
             let started = Recorder<Int>()
             try manager.register("k", TaskDefinition(handler: { _, _ in started.append(1); await gate.wait() }))
             for _ in 0..<12 { try await table.insert(key: "k", status: .initialized, argument: "1") }
-            let claimed = try await Scanner(scheduler: manager.scheduler).scanOnce()
+            let claimed = try await manager.makeScanner().scanOnce()
             #expect(claimed == 5)
             try await eventually("five handlers to start") { started.count == 5 }
             #expect(try await table.count(.running) == 5)
-            #expect(try await Scanner(scheduler: manager.scheduler).scanOnce() == 0)
+            #expect(try await manager.makeScanner().scanOnce() == 0)
             gate.open()
             try await eventually("the five to succeed") { try await table.count(.succeeded) == 5 }
-            #expect(try await Scanner(scheduler: manager.scheduler).scanOnce() == 5)
+            #expect(try await manager.makeScanner().scanOnce() == 5)
             try await eventually("ten to succeed") { try await table.count(.succeeded) == 10 }
             await manager.stop(wait: true)
         }
@@ -153,7 +153,7 @@ import GTASQLite
                 return ran.count == 1 && statuses == [.succeeded]
             }
             #expect(logger.contains("DEBUG", "claim met a lock conflict"))
-            #expect(!logger.contains("ERROR", "claim tasks failed"))
+            #expect(!logger.contains("ERROR", "claiming tasks failed"))
             await manager.stop(wait: true)
             await impatient.close()
         }

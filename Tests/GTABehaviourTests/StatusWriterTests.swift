@@ -19,7 +19,7 @@ import Testing
                 try await db.execute("UPDATE \(table.quoted) SET task_status = 'failed' WHERE id = ?", [.uint(id)])
             }
             // All end at once: the first few writes go alone, the rest queue up and share statements.
-            let writer = manager.scheduler.statusWriter
+            let writer = manager.statusWriter
             let written = Recorder<UInt64>()
             await withTaskGroup(of: Void.self) { group in
                 for id in ids {
@@ -34,7 +34,7 @@ import Testing
             let reported = logger.all.filter { $0.hasPrefix("ERROR") && $0.contains("zero rows affected") }
             #expect(reported.count == moved.count)
             for id in moved {
-                #expect(reported.contains { $0.contains("task_id[\(id)]") })
+                #expect(reported.contains { $0.contains("task.id=\(id) ") })
             }
         }
     }
@@ -50,7 +50,7 @@ import Testing
             for id in moved {
                 try await db.execute("UPDATE \(table.quoted) SET task_status = 'initialized' WHERE id = ?", [.uint(id)])
             }
-            let writer = manager.scheduler.statusWriter
+            let writer = manager.statusWriter
             await withTaskGroup(of: Void.self) { group in
                 for id in ids { group.addTask { await writer.write(id: id, key: "k", outcome: .delete) } }
             }

@@ -12,20 +12,42 @@ final class Recorder<Value: Sendable>: Sendable {
     var count: Int { values.withLock { $0.count } }
 }
 
-/// A logger that keeps every line, so tests can check what the library reported.
-final class RecordingLogger: GTA.Logger {
+/// A swift-log handler that keeps every line with its metadata (`LEVEL message key=value ...`),
+/// so tests can check what the library reported.
+final class RecordingLogger: Sendable {
     private let lines = Mutex<[String]>([])
-    func printf(_ message: @autoclosure () -> String) { add("PRINT", message()) }
-    func infof(_ message: @autoclosure () -> String) { add("INFO", message()) }
-    func warnf(_ message: @autoclosure () -> String) { add("WARN", message()) }
-    func errorf(_ message: @autoclosure () -> String) { add("ERROR", message()) }
-    func debugf(_ message: @autoclosure () -> String) { add("DEBUG", message()) }
-    private func add(_ level: String, _ message: String) { lines.withLock { $0.append("\(level) \(message)") } }
     var all: [String] { lines.withLock { $0 } }
     func contains(_ level: String, _ fragment: String) -> Bool {
         all.contains { $0.hasPrefix(level) && $0.contains(fragment) }
     }
-    var factory: LoggerFactory { { _ in self } }
+    fileprivate func add(_ line: String) { lines.withLock { $0.append(line) } }
+    var logger: Logger {
+        var logger = Logger(label: "gta") { _ in Handler(recorder: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+    var factory: LoggerFactory { { [logger] _ in logger } }
+
+    private struct Handler: LogHandler {
+        let recorder: RecordingLogger
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let level: String
+            switch event.level {
+            case .trace, .debug: level = "DEBUG"
+            case .info, .notice: level = "INFO"
+            case .warning: level = "WARN"
+            case .error, .critical: level = "ERROR"
+            }
+            let items = metadata.merging(event.metadata ?? [:]) { $1 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            recorder.add(([level, event.message.description] + items).joined(separator: " "))
+        }
+    }
 }
 
 /// A one-shot gate a handler can wait on.

@@ -65,7 +65,7 @@ struct LockingAndErrorTests {
             #expect(primary?.isDuplicateKey == true)
             #expect((primary as (any GTADatabaseError)?)?.isTransient == false)
             // The dialect's INSERT OR IGNORE skips it.
-            #expect(try await db.execute("\(db.dialect.insertIgnore) INTO t VALUES (1, 'b')", []).rowsAffected == 0)
+            #expect(try await db.execute("\(db.sqliteDialect.insertIgnore) INTO t VALUES (1, 'b')", []).rowsAffected == 0)
         }
     }
 

@@ -70,8 +70,8 @@ struct ValueRoundTripTests {
             let text = try await db.query("SELECT CAST(d AS TEXT) AS s FROM v").first?.decode(String.self, "s")
             #expect(text == "2023-11-14 22:13:20")
             // SQLite's own CURRENT_TIMESTAMP reads back as a date in UTC.
-            #expect(db.dialect == .sqlite)
-            _ = try await db.execute("UPDATE v SET d = \(db.dialect.now)")
+            #expect(db.sqliteDialect == SQLiteDialect())
+            _ = try await db.execute("UPDATE v SET d = \(db.sqliteDialect.now)")
             let now = try #require(try await db.query("SELECT d FROM v").first?.decode(Date.self, "d"))
             #expect(abs(now.timeIntervalSinceNow) < 5)
             // Dates before 1970 and far ahead.
@@ -93,8 +93,8 @@ struct ValueRoundTripTests {
             #expect(try await roundTrip(db, column: "d", .date(summer)) == .date(summer))
             #expect(try await db.query("SELECT CAST(d AS TEXT) AS s FROM v").first?.decode(String.self, "s") == "2024-07-01 08:00:00")
             // The dialect's current time is in the configured zone too.
-            #expect(db.dialect.now == "gta_now()")
-            _ = try await db.execute("UPDATE v SET d = \(db.dialect.now)")
+            #expect(db.sqliteDialect.now == "gta_now()")
+            _ = try await db.execute("UPDATE v SET d = \(db.sqliteDialect.now)")
             let now = try #require(try await db.query("SELECT d FROM v").first?.decode(Date.self, "d"))
             #expect(abs(now.timeIntervalSinceNow) < 5)
         }

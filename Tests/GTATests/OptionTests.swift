@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct OptionTests {
     @Test func defaultsAreTheOriginals() throws {
-        let config = try TaskConfig.make([])
+        let config = try TaskManager.Configuration([])
         #expect(config.storageTimeout == .seconds(7 * 24 * 3600))
         #expect(config.initializedTimeout == .seconds(300))
         #expect(config.runningTimeout == .seconds(1800))
@@ -14,11 +14,11 @@ import Testing
         #expect(config.dryRun == false)
         #expect(config.poolSize == nil)
         #expect(config.ctxMarshaler is DefaultCtxMarshaler)
-        #expect(config.loggerFactory(.topLevel) is SwiftLogLogger)
+        #expect(config.loggerFactory(.topLevel).label == "gta")
     }
 
     @Test func optionsApply() throws {
-        let config = try TaskConfig.make([
+        let config = try TaskManager.Configuration([
             .withStorageTimeout(.seconds(3600)), .withInitializedTimeout(.seconds(120)), .withRunningTimeout(.seconds(300)),
             .withScanInterval(.seconds(1)), .withInstantScanInterval(.milliseconds(50)), .withWaitTimeout(.seconds(9)),
             .withDryRun(true), .withPoolSize(3),
@@ -41,9 +41,6 @@ import Testing
         ("instant 0", [.withInstantScanInterval(.zero)], "instant scan interval must be > 0"),
         ("wait 0", [.withWaitTimeout(.zero)], "wait timeout must be > 0"),
         ("pool 0", [.withPoolSize(0)], "pool size must be > 0"),
-        ("logger nil", [.withLoggerFactory(nil)], "logger factory must not be nil"),
-        ("marshaler nil", [.withCtxMarshaler(nil)], "context marshaler must not be nil"),
-        ("callback nil", [.withCheckCallback(nil)], "check callback must not be nil"),
         ("initialized > storage", [.withStorageTimeout(.seconds(60)), .withInitializedTimeout(.seconds(61)), .withRunningTimeout(.seconds(30)), .withScanInterval(.seconds(1))], "initialized timeout"),
         ("running > storage", [.withStorageTimeout(.seconds(60)), .withInitializedTimeout(.seconds(30)), .withRunningTimeout(.seconds(61)), .withScanInterval(.seconds(1))], "running timeout"),
         ("scan > initialized", [.withInitializedTimeout(.seconds(4))], "scan interval"),
@@ -55,7 +52,7 @@ import Testing
     @Test(arguments: broken)
     func eachRuleNamesItself(_ name: String, _ options: [Option], _ rule: String) {
         do {
-            _ = try TaskConfig.make(options)
+            _ = try TaskManager.Configuration(options)
             Issue.record("\(name): accepted")
         } catch let error as GTAError {
             #expect(error.code == .optionInvalid, "\(name)")
@@ -67,18 +64,18 @@ import Testing
     }
 
     @Test func equalLimitsAreAllowed() throws {
-        _ = try TaskConfig.make([
+        _ = try TaskManager.Configuration([
             .withStorageTimeout(.seconds(10)), .withInitializedTimeout(.seconds(10)), .withRunningTimeout(.seconds(10)),
             .withScanInterval(.seconds(10)), .withInstantScanInterval(.seconds(10)),
         ])
     }
 
     @Test func builtinLoopIntervals() throws {
-        let config = try TaskConfig.make([])
+        let config = try TaskManager.Configuration([])
         #expect(CleanUpTask.loopInterval(config) == .seconds(7 * 24 * 3600 / 2))
         // min(300/2, 1800/2, 15 * 5) = 75 s
         #expect(CheckAbnormalTask.loopInterval(config) == .seconds(75))
-        let short = try TaskConfig.make([.withInitializedTimeout(.seconds(20)), .withScanInterval(.seconds(2))])
+        let short = try TaskManager.Configuration([.withInitializedTimeout(.seconds(20)), .withScanInterval(.seconds(2))])
         #expect(CheckAbnormalTask.loopInterval(short) == .seconds(10))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import GTA
@@ -21,35 +22,43 @@ import Testing
 
     @Test func builtinDefinitionsNeedRowAndLoop() throws {
         let registry = Registry()
-        var noRow = TaskDefinition(handler: handler)
-        noRow.loopInterval = .seconds(1)
+        let plain = TaskDefinition(handler: handler)
+        #expect(throws: GTAError.definitionPrimaryKeyEmpty) { try registry.add("builtin:none", plain) }
+        var noRow = plain
+        noRow.builtin = BuiltinSchedule(rowID: 0, loopInterval: .seconds(1), argument: 1)
         #expect(throws: GTAError.definitionPrimaryKeyEmpty) { try registry.add("builtin:a", noRow) }
-        var noLoop = TaskDefinition(handler: handler)
-        noLoop.builtinRowID = 1
-        noLoop.loopInterval = .zero
+        var noLoop = plain
+        noLoop.builtin = BuiltinSchedule(rowID: 1, loopInterval: .zero, argument: 1)
         #expect(throws: GTAError.definitionLoopIntervalInvalid) { try registry.add("builtin:b", noLoop) }
     }
 
     @Test func claimableKeysSplitSensitiveOnes() throws {
         let registry = Registry()
         try registry.register("a", TaskDefinition(handler: handler))
-        try registry.register("b", TaskDefinition(handler: handler, initTimeoutSensitive: true))
+        try registry.register("b", TaskDefinition(initTimeoutSensitive: true, handler: handler))
         let keys = registry.claimableKeys()
         #expect(keys.plain == ["a"])
         #expect(keys.sensitive == ["b"])
     }
 
-    @Test func typedDefinitionRejectsWrongArgumentType() throws {
+    @Test func typedDefinitionRejectsWrongArgumentType() async throws {
         struct Mail: Codable, Sendable, Equatable { var to: String }
         let definition = TaskDefinition(argumentType: Mail.self) { _, _ in }
-        #expect(throws: GTAError.definitionArgumentInvalid) { try definition.encodeArgument("not mail") }
-        #expect(throws: GTAError.definitionArgumentInvalid) { try definition.encodeArgument(nil) }
-        let bytes = try definition.encodeArgument(Mail(to: "a@b"))
+        let codec = try #require(definition.codec)
+        #expect(throws: GTAError.definitionArgumentInvalid) { try codec.encode("not mail") }
+        #expect(throws: GTAError.definitionArgumentInvalid) { try codec.encode(nil) }
+        let bytes = try codec.encode(Mail(to: "a@b"))
         #expect(bytes.map { String(decoding: $0, as: UTF8.self) } == #"{"to":"a@b"}"#)
-        let optional = TaskDefinition(argumentType: Mail?.self) { _, _ in }
-        #expect(try optional.encodeArgument(nil) == nil)
-        #expect(try optional.decodeArgument(nil) == nil)
-        #expect(try optional.decodeArgument(Array(#"{"to":"x"}"#.utf8)) as? Mail == Mail(to: "x"))
+        // The decoded argument reaches the handler in its own type.
+        let seen = Mutex<[Mail?]>([])
+        let optional = TaskDefinition(argumentType: Mail?.self) { _, mail in seen.withLock { $0.append(mail) } }
+        let optionalCodec = try #require(optional.codec)
+        #expect(try optionalCodec.encode(nil) == nil)
+        try await optionalCodec.decode(nil)(.topLevel)
+        try await optionalCodec.decode(Array(#"{"to":"x"}"#.utf8))(.topLevel)
+        #expect(seen.withLock { $0 } == [nil, Mail(to: "x")])
+        #expect(throws: GTAError.definitionArgumentInvalid) { try codec.decode(nil) }
+        #expect(throws: GTAError.definitionArgumentInvalid) { try codec.decode(Array("[1]".utf8)) }
     }
 
     @Test func monitorDueRule() {

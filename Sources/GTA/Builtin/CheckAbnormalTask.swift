@@ -27,7 +27,7 @@ enum CheckAbnormalTask {
             self.initializedTimeout = initializedTimeout
         }
 
-        init(_ config: TaskConfig) {
+        init(_ config: TaskManager.Configuration) {
             storageTimeout = config.storageTimeout.goNanoseconds
             runningTimeout = config.runningTimeout.goNanoseconds
             initializedTimeout = config.initializedTimeout.goNanoseconds
@@ -35,11 +35,11 @@ enum CheckAbnormalTask {
     }
 
     /// Loop interval: min(initialized timeout / 2, running timeout / 2, 15 x scan interval).
-    static func loopInterval(_ config: TaskConfig) -> Duration {
+    static func loopInterval(_ config: TaskManager.Configuration) -> Duration {
         min(config.initializedTimeout / 2, config.runningTimeout / 2, config.scanInterval * 15)
     }
 
-    static func definition(store: TaskStore, db: any GTADatabase, config: TaskConfig) -> TaskDefinition {
+    static func definition(store: TaskStore, db: any GTADatabase, configuration config: TaskManager.Configuration) -> TaskDefinition {
         let logger = config.logger
         let callback = config.checkCallback
         var definition = TaskDefinition(argumentType: Argument.self) { _, argument in
@@ -53,8 +53,7 @@ enum CheckAbnormalTask {
             )
             await callback(logger, tasks)
         }
-        definition.builtinRowID = rowID
-        definition.loopInterval = loopInterval(config)
+        definition.builtin = BuiltinSchedule(rowID: rowID, loopInterval: loopInterval(config), argument: Argument(config))
         return definition
     }
 }

@@ -15,21 +15,20 @@ enum CleanUpTask {
         }
 
         init(storageTimeout: Int64) { self.storageTimeout = storageTimeout }
-        init(_ config: TaskConfig) { storageTimeout = config.storageTimeout.goNanoseconds }
+        init(_ config: TaskManager.Configuration) { storageTimeout = config.storageTimeout.goNanoseconds }
     }
 
     /// Loop interval: half the storage timeout.
-    static func loopInterval(_ config: TaskConfig) -> Duration { config.storageTimeout / 2 }
+    static func loopInterval(_ config: TaskManager.Configuration) -> Duration { config.storageTimeout / 2 }
 
-    static func definition(store: TaskStore, db: any GTADatabase, config: TaskConfig) -> TaskDefinition {
+    static func definition(store: TaskStore, db: any GTADatabase, configuration config: TaskManager.Configuration) -> TaskDefinition {
         let logger = config.logger
         var definition = TaskDefinition(argumentType: Argument.self) { _, argument in
             let before = Date().addingTimeInterval(-Double(argument.storageTimeout) / 1e9)
             let deleted = try await store.deleteSucceeded(before: before, excluding: BuiltinTasks.keys, on: db)
-            logger.debugf("[cleanUp] succeeded tasks deleted, count[\(deleted)]")
+            logger.debug("succeeded tasks cleaned up", metadata: ["count": "\(deleted)"])
         }
-        definition.builtinRowID = rowID
-        definition.loopInterval = loopInterval(config)
+        definition.builtin = BuiltinSchedule(rowID: rowID, loopInterval: loopInterval(config), argument: Argument(config))
         return definition
     }
 }

@@ -10,7 +10,7 @@
 /// ```
 public protocol GTAExecutor: Sendable {
     /// The SQL differences of the database behind this executor.
-    var dialect: GTADialect { get }
+    var dialect: any GTADialect { get }
 
     /// Runs a statement that returns no rows (`INSERT`, `UPDATE`, `DELETE`, DDL).
     /// - Returns: the rows affected and the last insert id.
@@ -52,8 +52,8 @@ public protocol GTATransaction: GTAExecutor {
 
 /// A database: the handle an application and the task library share.
 ///
-/// A backend (MariaDB, SQLite, or your own) implements three things: autocommitted statements
-/// and queries (``GTAExecutor``) and ``transaction(isolation:_:)``.
+/// A backend (MariaDB, SQLite, or your own) implements autocommitted statements and queries
+/// (``GTAExecutor``), ``transaction(isolation:_:)`` and ``close()``; see `Docs/database.md`.
 public protocol GTADatabase: GTAExecutor {
     /// Runs `body` in a transaction.
     ///
@@ -65,6 +65,10 @@ public protocol GTADatabase: GTAExecutor {
         isolation: GTAIsolationLevel?,
         _ body: @Sendable (any GTATransaction) async throws -> T
     ) async throws -> T
+
+    /// Closes every connection; statements after it fail. Closing twice does nothing.
+    /// A ``TaskManager`` never closes its database: stop the manager first, then close it.
+    func close() async
 }
 
 extension GTADatabase {

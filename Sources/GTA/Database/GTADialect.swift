@@ -1,83 +1,91 @@
-import Foundation
-
-/// The SQL that differs between databases, as a value a backend supplies.
+/// The SQL that differs between databases: a backend supplies one, and the task library builds
+/// every statement from it. The core never asks which database it talks to, so a third backend
+/// (PostgreSQL, say) implements this protocol, ``GTADatabase`` and ``GTADatabaseError`` and needs
+/// no change in the core.
 ///
-/// The task library builds every statement from a dialect; it never asks which database it
-/// talks to.
-public struct GTADialect: Sendable, Hashable {
-    /// The family of SQL grammar, used where whole statements differ (table creation).
-    public enum Family: String, Sendable, Hashable {
-        /// MySQL 8.0+ and MariaDB 10.6+.
-        case mysql
-        /// SQLite 3.
-        case sqlite
-    }
-
+/// The MariaDB backend's dialect is `MariaDBDialect`, the SQLite backend's `SQLiteDialect`.
+public protocol GTADialect: Sendable {
     /// A short name for messages, such as `"MariaDB"`.
-    public var name: String
-    /// The grammar family.
-    public var family: Family
-    /// The character that opens and closes a quoted identifier: a backtick on MySQL.
-    public var identifierQuote: Character
+    var name: String { get }
+
+    /// Quotes an identifier, doubling any quote character inside it. The task library quotes
+    /// only names that ``TableName`` has already validated.
+    func quote(_ identifier: String) -> String
+
+    /// The placeholder of the `position`-th bound value (1-based): `?` on MySQL and SQLite,
+    /// `$1` on PostgreSQL. The default is `?`.
+    func placeholder(_ position: Int) -> String
+
     /// The clause that locks selected rows, such as `"FOR UPDATE"`; empty where a writing
     /// transaction already holds the whole database (SQLite).
-    public var lockForUpdate: String
+    var lockForUpdate: String { get }
+
     /// The clause that locks selected rows and skips rows locked by others, such as
     /// `"FOR UPDATE SKIP LOCKED"`, or `nil` when the server has none. Without it the task
-    /// library claims with the original's optimistic update alone.
-    public var lockForUpdateSkipLocked: String?
-    /// The statement head that inserts and ignores a duplicate key: `"INSERT IGNORE"` on MySQL,
-    /// `"INSERT OR IGNORE"` on SQLite.
-    public var insertIgnore: String
-    /// The SQL expression for the current time.
-    public var now: String
+    /// library claims with the original's optimistic update alone, row by row.
+    var lockForUpdateSkipLocked: String? { get }
 
-    public init(
-        name: String,
-        family: Family,
-        identifierQuote: Character,
-        lockForUpdate: String,
-        lockForUpdateSkipLocked: String?,
-        insertIgnore: String,
-        now: String
-    ) {
-        self.name = name
-        self.family = family
-        self.identifierQuote = identifierQuote
-        self.lockForUpdate = lockForUpdate
-        self.lockForUpdateSkipLocked = lockForUpdateSkipLocked
-        self.insertIgnore = insertIgnore
-        self.now = now
+    /// Whether a transaction that writes excludes every other writer until it ends (SQLite's
+    /// `BEGIN IMMEDIATE`): a claim may then move all the rows it selected in one statement
+    /// even without `SKIP LOCKED`. The default is `false`.
+    var writeTransactionsAreExclusive: Bool { get }
+
+    /// How an `INSERT` reports the id it generated. The default is
+    /// ``GTAInsertedID/lastInsertID``.
+    var insertedID: GTAInsertedID { get }
+
+    /// Whether `DELETE ... LIMIT n` is accepted (MySQL and MariaDB): the clean-up task then
+    /// deletes in slices so that no statement holds many locks for long. The default is `false`.
+    var supportsDeleteLimit: Bool { get }
+
+    /// The statements that create the task table (the Go original's columns, with this
+    /// library's claim index and first auto id), run in one transaction by
+    /// ``TaskTable/create(named:on:ifNotExists:)``.
+    func taskTableStatements(for table: TableName, ifNotExists: Bool) -> [GTAStatement]
+}
+
+extension GTADialect {
+    public func placeholder(_ position: Int) -> String { "?" }
+    public var writeTransactionsAreExclusive: Bool { false }
+    public var insertedID: GTAInsertedID { .lastInsertID }
+    public var supportsDeleteLimit: Bool { false }
+
+    /// The library's own SQL, written with `?` for each bound value, in this dialect's
+    /// placeholders. (Its SQL has no `?` anywhere else: identifiers are validated, values bound.)
+    func placeholders(_ sql: String) -> String {
+        guard placeholder(1) != "?" else { return sql }
+        var position = 0
+        var result = ""
+        result.reserveCapacity(sql.utf8.count + 16)
+        for character in sql {
+            if character == "?" {
+                position += 1
+                result += placeholder(position)
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
+}
 
-    /// Quotes an identifier, doubling any quote character inside it.
-    ///
-    /// The task library quotes only names that ``TableName`` has already validated; the
-    /// doubling is a second line of defence.
-    public func quote(_ identifier: String) -> String {
-        let q = String(identifierQuote)
-        return q + identifier.replacingOccurrences(of: q, with: q + q) + q
+/// How an `INSERT` reports its generated id.
+public enum GTAInsertedID: Sendable, Hashable {
+    /// ``GTAExecuteResult/lastInsertID`` after ``GTAExecutor/execute(_:_:)`` (MySQL, SQLite).
+    case lastInsertID
+    /// The statement ends with `RETURNING <column>` and is run as a query (PostgreSQL).
+    case returning(column: String)
+}
+
+/// One SQL statement with its bound values.
+public struct GTAStatement: Sendable, Hashable {
+    /// The SQL, with the dialect's placeholders.
+    public var sql: String
+    /// The bound values, in order.
+    public var binds: [GTAValue]
+
+    public init(_ sql: String, _ binds: [GTAValue] = []) {
+        self.sql = sql
+        self.binds = binds
     }
-
-    /// MySQL 8.0+ and MariaDB 10.6+: backticks, `FOR UPDATE SKIP LOCKED`, `INSERT IGNORE`.
-    public static let mysql = GTADialect(
-        name: "MySQL",
-        family: .mysql,
-        identifierQuote: "`",
-        lockForUpdate: "FOR UPDATE",
-        lockForUpdateSkipLocked: "FOR UPDATE SKIP LOCKED",
-        insertIgnore: "INSERT IGNORE",
-        now: "NOW()"
-    )
-
-    /// SQLite 3: no row locks (a writing transaction locks the database), `INSERT OR IGNORE`.
-    public static let sqlite = GTADialect(
-        name: "SQLite",
-        family: .sqlite,
-        identifierQuote: "\"",
-        lockForUpdate: "",
-        lockForUpdateSkipLocked: nil,
-        insertIgnore: "INSERT OR IGNORE",
-        now: "CURRENT_TIMESTAMP"
-    )
 }

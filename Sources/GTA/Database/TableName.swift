@@ -56,7 +56,7 @@ public struct TableName: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The name quoted for `dialect`, such as `` `app`.`tasks` ``.
-    public func quoted(for dialect: GTADialect) -> String {
+    public func quoted(for dialect: any GTADialect) -> String {
         if let schema { return dialect.quote(schema) + "." + dialect.quote(name) }
         return dialect.quote(name)
     }

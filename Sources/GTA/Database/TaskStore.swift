@@ -5,34 +5,50 @@ import Foundation
 /// The table name reaches SQL only as ``TableName`` quoted by the dialect; every value is a
 /// bound parameter.
 struct TaskStore: Sendable {
-    let table: TableName
-    let dialect: GTADialect
+    let dialect: any GTADialect
     private let t: String
     private let columns = "id, task_key, task_status, context, argument, extra, created_at, updated_at"
 
-    init(table: TableName, dialect: GTADialect) {
-        self.table = table
+    init(table: TableName, dialect: any GTADialect) {
         self.dialect = dialect
-        self.t = table.quoted(for: dialect)
-        self.insertSQL =
-            "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        self.finishSQL = "UPDATE \(t) SET task_status = ?, updated_at = ? WHERE id = ? AND task_status = ?"
-        self.deleteSQL = "DELETE FROM \(t) WHERE id = ? AND task_status = ?"
+        let t = table.quoted(for: dialect)
+        self.t = t
+        var insert = "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        if case .returning(let column) = dialect.insertedID { insert += " RETURNING \(dialect.quote(column))" }
+        self.insertSQL = dialect.placeholders(insert)
+        self.finishSQL = dialect.placeholders("UPDATE \(t) SET task_status = ?, updated_at = ? WHERE id = ? AND task_status = ?")
     }
 
     private let insertSQL: String
     private let finishSQL: String
-    private let deleteSQL: String
+
+    /// Runs the library's SQL (written with `?`) in the dialect's placeholders.
+    @discardableResult
+    private func execute(_ sql: String, _ binds: [GTAValue], on db: any GTAExecutor) async throws -> GTAExecuteResult {
+        try await db.execute(dialect.placeholders(sql), binds)
+    }
+
+    private func query(_ sql: String, _ binds: [GTAValue], on db: any GTAExecutor) async throws -> [GTARow] {
+        try await db.query(dialect.placeholders(sql), binds)
+    }
 
     // MARK: Creating
 
     /// Inserts a task and returns its id.
     func insert(_ task: TaskRecord, on db: any GTAExecutor) async throws -> UInt64 {
-        let result = try await db.execute(insertSQL, [
+        let binds: [GTAValue] = [
             .string(task.taskKey.rawValue), .string(task.taskStatus.rawValue), bytes(task.context),
             bytes(task.argument), .bytes(TaskExtra.json), .date(task.createdAt), .date(task.updatedAt),
-        ])
-        return result.lastInsertID
+        ]
+        switch dialect.insertedID {
+        case .lastInsertID:
+            return try await db.execute(insertSQL, binds).lastInsertID
+        case .returning(let column):
+            guard let row = try await db.query(insertSQL, binds).first else {
+                throw GTAError(.unexpected, "INSERT ... RETURNING \(column) returned no row")
+            }
+            return try row.decode(UInt64.self, column)
+        }
     }
 
     /// Inserts tasks in multi-row statements of up to 256 rows (their ids are not needed).
@@ -47,19 +63,19 @@ struct TaskStore: Sendable {
                     .bytes(TaskExtra.json), .date(task.createdAt), .date(task.updatedAt),
                 ]
             }
-            try await db.execute(
-                "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES \(values)", binds)
+            try await execute(
+                "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES \(values)", binds, on: db)
         }
     }
 
     /// Inserts a task under a fixed id (built-in rows). A duplicate key is thrown.
     func insert(_ task: TaskRecord, id: UInt64, on db: any GTAExecutor) async throws {
-        try await db.execute(
+        try await execute(
             "INSERT INTO \(t) (id, task_key, task_status, context, argument, extra, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 .uint(id), .string(task.taskKey.rawValue), .string(task.taskStatus.rawValue), bytes(task.context),
                 bytes(task.argument), .bytes(TaskExtra.json), .date(task.createdAt), .date(task.updatedAt),
-            ])
+            ], on: db)
     }
 
     // MARK: Status changes (optimistic: each names the status it expects)
@@ -75,9 +91,9 @@ struct TaskStore: Sendable {
         var changed = 0
         for chunk in ids.chunked(1024) {
             let (list, binds) = inList(chunk.map { .uint($0) })
-            changed += try await db.execute(
+            changed += try await execute(
                 "UPDATE \(t) SET task_status = ?, updated_at = ? WHERE task_status = ? AND id IN (\(list))",
-                [.string(to.rawValue), .date(Date()), .string(from.rawValue)] + binds
+                [.string(to.rawValue), .date(Date()), .string(from.rawValue)] + binds, on: db
             ).rowsAffected
         }
         return changed
@@ -88,8 +104,8 @@ struct TaskStore: Sendable {
         var deleted = 0
         for chunk in ids.chunked(1024) {
             let (list, binds) = inList(chunk.map { .uint($0) })
-            deleted += try await db.execute(
-                "DELETE FROM \(t) WHERE task_status = ? AND id IN (\(list))", [.string(status.rawValue)] + binds
+            deleted += try await execute(
+                "DELETE FROM \(t) WHERE task_status = ? AND id IN (\(list))", [.string(status.rawValue)] + binds, on: db
             ).rowsAffected
         }
         return deleted
@@ -100,16 +116,11 @@ struct TaskStore: Sendable {
         var found: [UInt64: TaskStatus] = [:]
         for chunk in ids.chunked(1024) {
             let (list, binds) = inList(chunk.map { .uint($0) })
-            for row in try await db.query("SELECT id, task_status FROM \(t) WHERE id IN (\(list))", binds) {
+            for row in try await query("SELECT id, task_status FROM \(t) WHERE id IN (\(list))", binds, on: db) {
                 found[try row.decode(UInt64.self, "id")] = TaskStatus(rawValue: try row.decode(String.self, "task_status"))
             }
         }
         return found
-    }
-
-    /// Deletes one row in `status`; returns the rows deleted (0 or 1).
-    func delete(id: UInt64, status: TaskStatus, on db: any GTAExecutor) async throws -> Int {
-        try await db.execute(deleteSQL, [.uint(id), .string(status.rawValue)]).rowsAffected
     }
 
     // MARK: Claiming
@@ -138,8 +149,9 @@ struct TaskStore: Sendable {
         // Without SKIP LOCKED, select without a lock (a plain FOR UPDATE would make instances
         // queue behind each other) and race on the optimistic update, as the original does.
         let lock = skipLocked ?? ""
-        let select = "SELECT \(columns) FROM \(t) WHERE task_status = ? AND (\(conditions.joined(separator: " OR "))) ORDER BY id LIMIT ? \(lock)"
-        let batchUpdate = skipLocked != nil || dialect.family == .sqlite
+        let select = dialect.placeholders(
+            "SELECT \(columns) FROM \(t) WHERE task_status = ? AND (\(conditions.joined(separator: " OR "))) ORDER BY id LIMIT ? \(lock)")
+        let batchUpdate = skipLocked != nil || dialect.writeTransactionsAreExclusive
         let selectBinds = binds
         let claimed: [TaskRecord] = try await db.transaction(isolation: .readCommitted) { tx in
             let found = try await tx.query(select, selectBinds).map(Self.record)
@@ -170,15 +182,16 @@ struct TaskStore: Sendable {
 
     /// Reads one row and locks it for the transaction.
     func getForUpdate(id: UInt64, on tx: any GTATransaction) async throws -> TaskRecord? {
-        try await tx.query("SELECT \(columns) FROM \(t) WHERE id = ? \(dialect.lockForUpdate)", [.uint(id)]).first.map(Self.record)
+        try await query("SELECT \(columns) FROM \(t) WHERE id = ? \(dialect.lockForUpdate)", [.uint(id)], on: tx).first.map(Self.record)
     }
 
     /// Re-arms a built-in row: `initialized` with a fresh argument and context. Only a row that
     /// still carries `key` is touched.
     func rearm(id: UInt64, key: TaskKey, context: [UInt8]?, argument: [UInt8]?, on tx: any GTATransaction) async throws -> Int {
-        try await tx.execute(
+        try await execute(
             "UPDATE \(t) SET task_status = ?, context = ?, argument = ?, updated_at = ? WHERE id = ? AND task_key = ?",
-            [.string(TaskStatus.initialized.rawValue), bytes(context), bytes(argument), .date(Date()), .uint(id), .string(key.rawValue)]
+            [.string(TaskStatus.initialized.rawValue), bytes(context), bytes(argument), .date(Date()), .uint(id), .string(key.rawValue)],
+            on: tx
         ).rowsAffected
     }
 
@@ -187,11 +200,11 @@ struct TaskStore: Sendable {
         let (list, keyBinds) = inList(builtinKeys.map { .string($0.rawValue) })
         let binds: [GTAValue] = [.string(TaskStatus.succeeded.rawValue), .date(before)] + keyBinds
         let base = "DELETE FROM \(t) WHERE task_status = ? AND updated_at < ? AND task_key NOT IN (\(list))"
-        guard dialect.family == .mysql else { return try await db.execute(base, binds).rowsAffected }
+        guard dialect.supportsDeleteLimit else { return try await execute(base, binds, on: db).rowsAffected }
         // Delete in slices so that no statement holds many locks for long.
         var total = 0
         while true {
-            let n = try await db.execute(base + " LIMIT 1000", binds).rowsAffected
+            let n = try await execute(base + " LIMIT 1000", binds, on: db).rowsAffected
             total += n
             if n < 1000 { return total }
         }
@@ -203,7 +216,7 @@ struct TaskStore: Sendable {
         runningBefore: Date, initializedBefore: Date, notBefore: Date, excluding builtinKeys: [TaskKey], on db: any GTAExecutor
     ) async throws -> [TaskRecord] {
         let (list, keyBinds) = inList(builtinKeys.map { .string($0.rawValue) })
-        return try await db.query(
+        return try await query(
             """
             SELECT \(columns) FROM \(t) WHERE updated_at > ? AND task_key NOT IN (\(list)) AND \
             ((task_status = ? AND updated_at < ?) OR (task_status = ? AND updated_at < ?)) ORDER BY id LIMIT 1000
@@ -211,7 +224,7 @@ struct TaskStore: Sendable {
             [.date(notBefore)] + keyBinds + [
                 .string(TaskStatus.running.rawValue), .date(runningBefore),
                 .string(TaskStatus.initialized.rawValue), .date(initializedBefore),
-            ]
+            ], on: db
         ).map(Self.record)
     }
 
@@ -220,15 +233,10 @@ struct TaskStore: Sendable {
     /// Rows not `succeeded`, built-in rows excepted, in id order.
     func queryUnsuccessful(limit: Int, offset: Int, excluding builtinKeys: [TaskKey], on db: any GTAExecutor) async throws -> [TaskRecord] {
         let (list, keyBinds) = inList(builtinKeys.map { .string($0.rawValue) })
-        return try await db.query(
+        return try await query(
             "SELECT \(columns) FROM \(t) WHERE task_status <> ? AND task_key NOT IN (\(list)) ORDER BY id LIMIT ? OFFSET ?",
-            [.string(TaskStatus.succeeded.rawValue)] + keyBinds + [.int(Int64(limit)), .int(Int64(offset))]
+            [.string(TaskStatus.succeeded.rawValue)] + keyBinds + [.int(Int64(limit)), .int(Int64(offset))], on: db
         ).map(Self.record)
-    }
-
-    /// Rows by id, for tests and tools.
-    func get(id: UInt64, on db: any GTAExecutor) async throws -> TaskRecord? {
-        try await db.query("SELECT \(columns) FROM \(t) WHERE id = ?", [.uint(id)]).first.map(Self.record)
     }
 
     // MARK: Helpers

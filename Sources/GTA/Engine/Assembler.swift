@@ -1,14 +1,18 @@
 import Foundation
-import ServiceContextModule
 
-/// Turns a caller's context and argument into a row's bytes and back (Go: `assembler.go`).
+/// Turns a caller's context and argument into a new row, and a row back into the handler call
+/// (Go: `assembler.go`). The definition's own codec does the argument; the definition's context
+/// marshaler, or else the manager's, does the context.
 struct Assembler: Sendable {
     let defaultMarshaler: any CtxMarshaler
 
-    /// A new row for `key`, with its context and argument serialised.
+    /// A new `initialized` row for `key`, its context and argument encoded.
+    /// - Throws: ``GTAError/taskNotFound`` for a definition without a codec (never registered),
+    ///   ``GTAError/definitionArgumentInvalid`` or ``GTAError/contextInvalid``.
     func assemble(
-        key: TaskKey, definition: TaskDefinition, context: ServiceContext, argument: (any Sendable)?, status: TaskStatus
+        key: TaskKey, definition: TaskDefinition, context: ServiceContext, argument: (any Encodable & Sendable)?
     ) throws -> TaskRecord {
+        guard let codec = definition.codec else { throw GTAError(.definitionHandlerNil, "task key '\(key)' has no handler") }
         let marshaler = definition.ctxMarshaler ?? defaultMarshaler
         let contextBytes: [UInt8]?
         do {
@@ -16,14 +20,20 @@ struct Assembler: Sendable {
         } catch {
             throw GTAError(.contextInvalid, "task key '\(key)': the context marshaler failed: \(error)", underlying: error)
         }
-        let argumentBytes = try definition.encodeArgument(argument)
+        let argumentBytes: [UInt8]?
+        do {
+            argumentBytes = try codec.encode(argument)
+        } catch let error as GTAError {
+            throw GTAError(error.code, "task key '\(key)': \(error.message)", underlying: error.underlying)
+        }
         let now = Date()
         return TaskRecord(
-            taskKey: key, taskStatus: status, context: contextBytes, argument: argumentBytes, createdAt: now, updatedAt: now)
+            taskKey: key, taskStatus: .initialized, context: contextBytes, argument: argumentBytes, createdAt: now, updatedAt: now)
     }
 
-    /// The context and argument a handler gets for `task`.
-    func disassemble(_ task: TaskRecord, definition: TaskDefinition) throws -> (ServiceContext, (any Sendable)?) {
+    /// The context a handler gets for `task`, and the handler call with its argument decoded.
+    func disassemble(_ task: TaskRecord, definition: TaskDefinition) throws -> (ServiceContext, ArgumentCodec.Call) {
+        guard let codec = definition.codec else { throw GTAError(.definitionHandlerNil, "task key '\(task.taskKey)' has no handler") }
         let marshaler = definition.ctxMarshaler ?? defaultMarshaler
         let context: ServiceContext
         do {
@@ -33,7 +43,7 @@ struct Assembler: Sendable {
                 .contextInvalid, "task \(task.id) (\(task.taskKey)): stored context does not restore: \(error)", underlying: error)
         }
         do {
-            return (context, try definition.decodeArgument(task.argument))
+            return (context, try codec.decode(task.argument))
         } catch let error as GTAError {
             throw GTAError(error.code, "task \(task.id) (\(task.taskKey)): \(error.message)", underlying: error.underlying)
         }

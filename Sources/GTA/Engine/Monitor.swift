@@ -4,20 +4,25 @@ import ServiceContextModule
 /// Keeps each built-in task's fixed row going: creates it when missing and re-arms it when it
 /// finished long enough ago or is stuck `running` (Go: `monitor.go`).
 struct Monitor: Sendable {
-    let scheduler: Scheduler
+    let registry: Registry
+    let store: TaskStore
+    let db: any GTADatabase
+    let assembler: Assembler
+    let configuration: TaskManager.Configuration
+    let logger: Logger
 
     /// Runs one loop per built-in task until the surrounding task is cancelled.
     func run() async {
         await withTaskGroup(of: Void.self) { group in
-            for (key, definition) in scheduler.registry.builtins() {
+            for (key, definition) in registry.builtins() {
                 group.addTask { await self.loop(key, definition) }
             }
         }
     }
 
     private func loop(_ key: TaskKey, _ definition: TaskDefinition) async {
-        guard let interval = definition.loopInterval else { return }
-        scheduler.logger.infof("[GoMonitorBuiltinTasks] monitor built-in task start, task_key[\(key)], monitor interval[\(interval)]")
+        guard let interval = definition.builtin?.loopInterval else { return }
+        logger.info("built-in task monitor started", metadata: ["task.key": "\(key)", "interval": .duration(interval)])
         while !Task.isCancelled {
             await turn(key, definition)
             do {
@@ -30,27 +35,27 @@ struct Monitor: Sendable {
 
     /// One turn: lock the fixed row; insert it if missing, re-arm it if due.
     func turn(_ key: TaskKey, _ definition: TaskDefinition) async {
-        guard let id = definition.builtinRowID, let interval = definition.loopInterval else { return }
-        let logger = scheduler.logger
-        let store = scheduler.store
-        let runningTimeout = scheduler.config.runningTimeout
+        guard let builtin = definition.builtin else { return }
+        let id = builtin.rowID, interval = builtin.loopInterval
+        let logger = self.logger
+        let store = self.store
+        let runningTimeout = configuration.runningTimeout
         let fresh: TaskRecord
         do {
-            fresh = try scheduler.assembler.assemble(
-                key: key, definition: definition, context: scheduler.config.context,
-                argument: builtinArgument(key), status: .initialized)
+            fresh = try assembler.assemble(key: key, definition: definition, context: configuration.context, argument: builtin.argument)
         } catch {
-            logger.errorf("[monitorBuiltinTask] assemble built-in task failed, err[\(error)], task_key[\(key)]")
+            logger.error("built-in task does not assemble", metadata: ["task.key": "\(key)", "error": "\(error)"])
             return
         }
         do {
-            let missing = try await scheduler.db.transaction { tx -> Bool in
+            let missing = try await db.transaction { tx -> Bool in
                 guard let row = try await store.getForUpdate(id: id, on: tx) else { return true }
                 guard row.taskKey == key else {
                     // The Go schema's auto ids start at 10000: a user task may hold this id.
                     // Leave it alone; never overwrite a user's row.
-                    logger.errorf(
-                        "[monitorBuiltinTask] row \(id) holds task_key[\(row.taskKey)], not \(key): built-in task skipped; start auto ids above 10000 (see model.sql)")
+                    logger.error(
+                        "a user task holds the built-in row's id: built-in task skipped; start auto ids above 10000 (see model.sql)",
+                        metadata: .task(id, row.taskKey, ["builtin.key": "\(key)"]))
                     return false
                 }
                 guard Self.isDue(row, loopInterval: interval, runningTimeout: runningTimeout) else { return false }
@@ -58,13 +63,13 @@ struct Monitor: Sendable {
                 if changed == 0 {
                     throw GTAError(.zeroRowsAffected, "re-arming built-in row \(id) changed no row")
                 }
-                logger.debugf("[monitorBuiltinTask] built-in task re-armed, task_key[\(key)], task_id[\(id)]")
+                logger.debug("built-in task re-armed", metadata: .task(id, key))
                 return false
             }
             if missing {
                 do {
-                    try await store.insert(fresh, id: id, on: scheduler.db)
-                    logger.debugf("[monitorBuiltinTask] built-in task created, task_key[\(key)], task_id[\(id)]")
+                    try await store.insert(fresh, id: id, on: db)
+                    logger.debug("built-in task created", metadata: .task(id, key))
                 } catch let error where error.asDatabaseError?.isDuplicateKey == true {
                     // Another instance created it first: fine.
                 }
@@ -73,9 +78,9 @@ struct Monitor: Sendable {
             return
         } catch {
             if error.asDatabaseError?.isTransient == true {
-                logger.debugf("[monitorBuiltinTask] lock conflict, will retry, err[\(error)], task_key[\(key)]")
+                logger.debug("built-in row met a lock conflict, will retry", metadata: ["task.key": "\(key)", "error": "\(error)"])
             } else {
-                logger.errorf("[monitorBuiltinTask] update transaction failed, err[\(error)], task_key[\(key)]")
+                logger.error("built-in row update failed", metadata: ["task.key": "\(key)", "error": "\(error)"])
             }
         }
     }
@@ -87,15 +92,6 @@ struct Monitor: Sendable {
         case .succeeded, .failed: return age >= loopInterval.timeInterval
         case .running: return age >= runningTimeout.timeInterval
         default: return false
-        }
-    }
-
-    private func builtinArgument(_ key: TaskKey) -> (any Sendable)? {
-        let config = scheduler.config
-        switch key {
-        case CleanUpTask.key: return CleanUpTask.Argument(config)
-        case CheckAbnormalTask.key: return CheckAbnormalTask.Argument(config)
-        default: return nil
         }
     }
 }

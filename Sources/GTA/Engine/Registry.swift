@@ -15,8 +15,11 @@ final class Registry: Sendable {
     /// Registers a definition, built-in ones included.
     func add(_ key: TaskKey, _ definition: TaskDefinition) throws {
         guard !key.rawValue.isEmpty else { throw GTAError(.invalidTaskKey, "task key is empty") }
-        guard key.rawValue.count <= TaskKey.maximumLength else {
-            throw GTAError(.invalidTaskKey, "task key '\(key.rawValue.prefix(80))' is longer than \(TaskKey.maximumLength) characters")
+        // The column (varchar(64), utf8mb4) counts code points, not Swift's grapheme clusters.
+        guard key.rawValue.unicodeScalars.count <= TaskKey.maximumLength else {
+            throw GTAError(
+                .invalidTaskKey,
+                "task key '\(key.rawValue.prefix(80))' is longer than \(TaskKey.maximumLength) characters (code points, as the column counts them)")
         }
         guard definition.hasHandler else {
             throw GTAError(.definitionHandlerNil, "task key '\(key)' has a definition without a handler")
@@ -25,9 +28,11 @@ final class Registry: Sendable {
             throw GTAError(.optionInvalid, "task key '\(key)': retry times must be >= 0, got \(definition.retryTimes)")
         }
         if key.isBuiltin {
-            guard definition.builtinRowID != nil else { throw GTAError(.definitionPrimaryKeyEmpty, "built-in task '\(key)' has no row id") }
-            guard let loop = definition.loopInterval, loop > .zero else {
-                throw GTAError(.definitionLoopIntervalInvalid, "built-in task '\(key)' has loop interval \(String(describing: definition.loopInterval))")
+            guard let builtin = definition.builtin, builtin.rowID != 0 else {
+                throw GTAError(.definitionPrimaryKeyEmpty, "built-in task '\(key)' has no row id")
+            }
+            guard builtin.loopInterval > .zero else {
+                throw GTAError(.definitionLoopIntervalInvalid, "built-in task '\(key)' has loop interval \(builtin.loopInterval.readable)")
             }
         }
         try state.withLock { definitions in

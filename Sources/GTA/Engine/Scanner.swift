@@ -13,7 +13,13 @@ import Foundation
 /// than by the interval (and no more than about one and a half batches wait in memory). Smaller
 /// scans keep the original's timing.
 struct Scanner: Sendable {
-    let scheduler: Scheduler
+    let registry: Registry
+    let store: TaskStore
+    let pool: WorkerPool
+    let runner: TaskRunner
+    let db: any GTADatabase
+    let configuration: TaskManager.Configuration
+    let logger: Logger
 
     /// The most rows one claim takes, also when the pool is unbounded (it bounds the tasks a
     /// backlog puts in memory at once: about one and a half times this).
@@ -21,15 +27,14 @@ struct Scanner: Sendable {
 
     /// Scans until the surrounding task is cancelled.
     func run() async {
-        let config = scheduler.config
-        let logger = scheduler.logger
+        let config = configuration
         while !Task.isCancelled {
             var interval = config.scanInterval
             do {
                 let claimed = try await scanOnce()
                 if claimed >= Self.batchLimit {
                     // A backlog: claim again once half of this batch is done.
-                    guard await scheduler.pool.waitUntilRunning(below: Self.batchLimit / 2) else { return }
+                    guard await pool.waitUntilRunning(below: Self.batchLimit / 2) else { return }
                     continue
                 }
                 if claimed > 0 { interval = config.instantScanInterval }
@@ -38,10 +43,10 @@ struct Scanner: Sendable {
             } catch {
                 if let db = error.asDatabaseError, db.isTransient {
                     // Another instance held the rows; try again soon.
-                    logger.debugf("[scan] claim met a lock conflict, retrying, err[\(error)]")
+                    logger.debug("claim met a lock conflict, retrying", metadata: .error(error))
                     interval = config.instantScanInterval
                 } else {
-                    logger.errorf("[scan] claim tasks failed, err[\(error)]")
+                    logger.error("claiming tasks failed", metadata: .error(error))
                 }
             }
             do {
@@ -54,32 +59,32 @@ struct Scanner: Sendable {
 
     /// One claim. Returns how many tasks it handed to the pool.
     func scanOnce() async throws -> Int {
-        let (plain, sensitive) = scheduler.registry.claimableKeys()
+        let (plain, sensitive) = registry.claimableKeys()
         guard !(plain.isEmpty && sensitive.isEmpty) else { return 0 }
-        let slots = scheduler.pool.reserveForClaim(upTo: Self.batchLimit)
+        let slots = pool.reserveForClaim(upTo: Self.batchLimit)
         guard slots > 0 else { return 0 }
         let claimed: [TaskRecord]
         do {
-            claimed = try await scheduler.store.claim(
+            claimed = try await store.claim(
                 keys: plain,
                 sensitiveKeys: sensitive,
-                initializedAfter: Date().addingTimeInterval(-scheduler.config.initializedTimeout.timeInterval),
+                initializedAfter: Date().addingTimeInterval(-configuration.initializedTimeout.timeInterval),
                 limit: slots,
-                on: scheduler.db
+                on: db
             )
         } catch {
-            _ = scheduler.pool.settleClaim(reserved: slots, claimed: 0)
+            _ = pool.settleClaim(reserved: slots, claimed: 0)
             throw error
         }
-        let kept = scheduler.pool.settleClaim(reserved: slots, claimed: claimed.count)
+        let kept = pool.settleClaim(reserved: slots, claimed: claimed.count)
         for task in claimed.prefix(kept) {
-            scheduler.schedule(task, reserved: true)
+            runner.schedule(task, reserved: true)
         }
         if kept < claimed.count {
             // The commit hook took slots from this claim meanwhile: give the surplus rows back.
             let surplus = claimed[kept...].map(\.id)
-            let changed = try await scheduler.store.updateStatus(ids: surplus, from: .running, to: .initialized, on: scheduler.db)
-            scheduler.logger.debugf("[scan] handed back \(surplus.count) claimed rows for lack of pool slots, changed[\(changed)]")
+            let changed = try await store.updateStatus(ids: surplus, from: .running, to: .initialized, on: db)
+            logger.debug("claimed rows handed back for lack of pool slots", metadata: ["count": "\(surplus.count)", "changed": "\(changed)"])
         }
         return kept
     }

@@ -39,10 +39,10 @@ final class StatusWriter: Sendable {
     private let state = Mutex(State())
     private let db: any GTADatabase
     private let store: TaskStore
-    private let logger: any Logger
-    private let stopping: StopFlag
+    private let logger: Logger
+    private let stopping: StoppingFlag
 
-    init(db: any GTADatabase, store: TaskStore, logger: any Logger, stopping: StopFlag) {
+    init(db: any GTADatabase, store: TaskStore, logger: Logger, stopping: StoppingFlag) {
         self.db = db
         self.store = store
         self.logger = logger
@@ -115,7 +115,7 @@ final class StatusWriter: Sendable {
                     continue
                 }
                 for entry in entries {
-                    logger.errorf("[scheduleTask] change running task status error, err[\(error)], task_key[\(entry.key)], task_id[\(entry.id)]")
+                    logger.error("final status write failed", metadata: .task(entry.id, entry.key, .error(error)))
                 }
                 return
             }
@@ -145,15 +145,15 @@ final class StatusWriter: Sendable {
                 }
             } catch {
                 unchanged = entries
-                logger.errorf("[scheduleTask] reading back task statuses failed, err[\(error)]")
+                logger.error("reading back task statuses failed", metadata: .error(error))
             }
         }
         for entry in unchanged {
             let error = GTAError(.zeroRowsAffected, "task \(entry.id) was no longer running when it ended as \(target)")
-            if stopping.load(ordering: .relaxed) {
-                logger.warnf("[scheduleTask] change running task status error, err[\(error)] (handed back at stop), task_key[\(entry.key)], task_id[\(entry.id)]")
+            if stopping.isSet {
+                logger.warning("final status not written: the task was handed back at stop", metadata: .task(entry.id, entry.key, .error(error)))
             } else {
-                logger.errorf("[scheduleTask] change running task status error, err[\(error)], task_key[\(entry.key)], task_id[\(entry.id)]")
+                logger.error("final status not written: the row was moved by someone else", metadata: .task(entry.id, entry.key, .error(error)))
             }
         }
     }

@@ -13,7 +13,9 @@ final class WorkerPool: Sendable {
         var used = 0
         var nextToken = 0
         var jobs: [Int: (id: UInt64, task: Task<Void, Never>)] = [:]
-        var idleWaiters: [@Sendable () -> Void] = []
+        /// Tasks waiting for fewer than `below` jobs in flight (0 jobs: `below` is 1).
+        var waiters: [Int: (below: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextWaiter = 0
         /// Slots a scanner holds while its claim is in flight.
         var claiming = 0
     }
@@ -69,25 +71,19 @@ final class WorkerPool: Sendable {
     /// have a slot; the rest (only when the commit hook took slots from the claim meanwhile) must
     /// be handed back to `initialized`.
     func settleClaim(reserved: Int, claimed: Int) -> Int {
-        let (kept, idle) = state.withLock { s -> (Int, [@Sendable () -> Void]) in
+        state.withLock { s in
             let held = min(reserved, s.claiming)
             let kept = min(claimed, held)
             s.claiming -= held
             s.used -= held - kept
-            return (kept, Self.takeIdleWaiters(&s))
+            return kept
         }
-        idle.forEach { $0() }
-        return kept
     }
 
     /// Gives back reserved slots that were not used.
     func release(_ count: Int) {
         guard count > 0 else { return }
-        let waiters = state.withLock { s -> [@Sendable () -> Void] in
-            s.used -= count
-            return Self.takeIdleWaiters(&s)
-        }
-        waiters.forEach { $0() }
+        state.withLock { $0.used -= count }
     }
 
     /// Runs a job in a reserved slot (or, with `reserved: false`, in an extra one). The job gets
@@ -108,18 +104,15 @@ final class WorkerPool: Sendable {
 
     /// Frees a job's slot; the second call for a token does nothing.
     private func finish(_ token: Int) {
-        let waiters = state.withLock { s -> [@Sendable () -> Void] in
+        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             guard s.jobs.removeValue(forKey: token) != nil else { return [] }
             s.used -= 1
-            return Self.takeIdleWaiters(&s)
+            let count = s.jobs.count
+            let due = s.waiters.filter { count < $0.value.below }
+            for id in due.keys { s.waiters.removeValue(forKey: id) }
+            return due.values.map(\.continuation)
         }
-        waiters.forEach { $0() }
-    }
-
-    private static func takeIdleWaiters(_ s: inout State) -> [@Sendable () -> Void] {
-        guard s.jobs.isEmpty, !s.idleWaiters.isEmpty else { return [] }
-        defer { s.idleWaiters = [] }
-        return s.idleWaiters
+        ready.forEach { $0.resume() }
     }
 
     /// The row ids of the jobs in flight.
@@ -128,33 +121,41 @@ final class WorkerPool: Sendable {
     /// How many jobs are in flight.
     var runningCount: Int { state.withLock { $0.jobs.count } }
 
-    /// Waits until fewer than `count` jobs are in flight (checking every millisecond). Returns
-    /// `false` when the waiting task is cancelled.
+    /// Waits until fewer than `count` jobs are in flight (woken by the job that ends, not by
+    /// polling). Returns `false` when the waiting task is cancelled first.
     func waitUntilRunning(below count: Int) async -> Bool {
-        while runningCount >= count {
-            do { try await Task.sleep(for: .milliseconds(1)) } catch { return false }
+        let id = state.withLock { s -> Int in
+            s.nextWaiter += 1
+            return s.nextWaiter
         }
-        return true
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.jobs.count < count || Task.isCancelled { return true }
+                    s.waiters[id] = (count, continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
+        }
+        return !Task.isCancelled
     }
 
-    /// Waits until no job is in flight, or `timeout` passes. Returns whether the pool is idle.
+    /// Waits until no job is in flight, or `timeout` passes (`nil`: for ever). Returns whether
+    /// the pool is idle.
     func waitUntilIdle(timeout: Duration?) async -> Bool {
-        let once = ResumeOnce()
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            once.set(continuation)
-            let idle = state.withLock { s -> Bool in
-                if s.jobs.isEmpty { return true }
-                s.idleWaiters.append { once.resume(true) }
+        guard let timeout else { return await waitUntilRunning(below: 1) }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.waitUntilRunning(below: 1) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
                 return false
             }
-            if idle {
-                once.resume(true)
-            } else if let timeout {
-                Task { [self] in
-                    try? await Task.sleep(for: timeout)
-                    once.resume(self.runningCount == 0)
-                }
-            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first || self.runningCount == 0
         }
     }
 
@@ -162,17 +163,5 @@ final class WorkerPool: Sendable {
     func cancelAll() {
         let tasks = state.withLock { $0.jobs.values.map(\.task) }
         tasks.forEach { $0.cancel() }
-    }
-}
-
-/// A continuation resumed by whichever of several events comes first.
-private final class ResumeOnce: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-    func set(_ c: CheckedContinuation<Bool, Never>) { continuation.withLock { $0 = c } }
-    func resume(_ value: Bool) {
-        continuation.withLock { c in
-            c?.resume(returning: value)
-            c = nil
-        }
     }
 }

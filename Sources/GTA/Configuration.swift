@@ -1,0 +1,107 @@
+/// Receives the abnormal tasks the built-in check found.
+/// Go: `func(logger Logger, abnormalTasks []Task)`.
+public typealias CheckCallback = @Sendable (Logger, [TaskRecord]) async -> Void
+
+extension TaskManager {
+    /// Every setting of a ``TaskManager``, with the Go original's defaults: the Swift way to
+    /// make a manager (``TaskManager/init(db:table:configuration:)``).
+    ///
+    /// ```swift
+    /// var configuration = TaskManager.Configuration()
+    /// configuration.poolSize = 16
+    /// configuration.scanInterval = .seconds(2)
+    /// let manager = try TaskManager(db: db, table: "tasks", configuration: configuration)
+    /// ```
+    ///
+    /// The `.withXxx` options (``Option``) set the same fields, so
+    /// `TaskManager(db:table:.withPoolSize(16))` makes the same manager. Every rule is checked
+    /// in one place, ``validate()``, when a manager is made; a broken rule throws
+    /// ``GTAError/optionInvalid`` with a message naming it.
+    public struct Configuration: Sendable {
+        /// The manager's context: built-in tasks are created with it and loggers are made for it.
+        /// Go: `WithContext`. The default is `ServiceContext.topLevel`.
+        public var context: ServiceContext = .topLevel
+        /// Makes the logger for a context. Go: `WithLoggerFactory`. The default is
+        /// ``GTALogging/defaultFactory``: swift-log's `Logger(label: "gta")`.
+        public var loggerFactory: LoggerFactory = GTALogging.defaultFactory
+        /// How long finished rows are kept before the clean-up task deletes succeeded ones, and how
+        /// far back the abnormal check looks. Go: `WithStorageTimeout`. Must be > 0. The default
+        /// is 7 days.
+        public var storageTimeout: Duration = .seconds(7 * 24 * 3600)
+        /// How long a row may stay `initialized` before the abnormal check reports it (and before
+        /// an init-timeout-sensitive kind stops being claimed). Go: `WithInitializedTimeout`.
+        /// Must be > 0 and <= ``storageTimeout``. The default is 5 minutes.
+        public var initializedTimeout: Duration = .seconds(5 * 60)
+        /// How long a row may stay `running` before the abnormal check reports it.
+        /// Go: `WithRunningTimeout`. Must be > 0 and <= ``storageTimeout``. The default is 30 minutes.
+        public var runningTimeout: Duration = .seconds(30 * 60)
+        /// How long ``TaskManager/stop(wait:)`` (and a graceful shutdown of ``TaskManager/run()``)
+        /// waits for running tasks; `nil` waits for ever. Go: `WithWaitTimeout` (0 there means
+        /// for ever). Must be > 0 when set. The default is `nil`.
+        public var waitTimeout: Duration? = nil
+        /// The pause after an empty scan, a full pool or an error. Go: `WithScanInterval`.
+        /// Must be > 0 and <= the storage, initialized and running timeouts. The default is 5 seconds.
+        public var scanInterval: Duration = .seconds(5)
+        /// The pause after a scan that found work. Go: `WithInstantScanInterval`. Must be > 0 and
+        /// <= ``scanInterval``. The default is 100 milliseconds.
+        public var instantScanInterval: Duration = .milliseconds(100)
+        /// Stores and restores the caller's context. Go: `WithCtxMarshaler`. The default stores
+        /// nothing (``DefaultCtxMarshaler``).
+        public var ctxMarshaler: any CtxMarshaler = DefaultCtxMarshaler()
+        /// Receives abnormal tasks. Go: `WithCheckCallback`. The default
+        /// (``defaultCheckCallback``) logs their number and each one's id, key and status.
+        public var checkCallback: CheckCallback = Configuration.defaultCheckCallback
+        /// Run tasks in-process without reading or writing any row. Go: `WithDryRun`. The default
+        /// is `false`.
+        public var dryRun: Bool = false
+        /// How many handlers run at once; `nil` is unbounded. Go: `WithPoolSize`. Must be > 0
+        /// when set. The default is `nil`.
+        public var poolSize: Int? = nil
+
+        /// The original's defaults.
+        public init() {}
+
+        /// Checks every rule, in one place.
+        /// - Throws: ``GTAError/optionInvalid`` naming the first rule broken.
+        public func validate() throws {
+            func fail(_ rule: String) -> GTAError { GTAError(.optionInvalid, rule) }
+            func positive(_ duration: Duration, _ name: String) throws {
+                guard duration > .zero else { throw fail("\(name) must be > 0, got \(duration.readable)") }
+            }
+            try positive(storageTimeout, "storage timeout")
+            try positive(initializedTimeout, "initialized timeout")
+            try positive(runningTimeout, "running timeout")
+            try positive(scanInterval, "scan interval")
+            try positive(instantScanInterval, "instant scan interval")
+            if let waitTimeout { try positive(waitTimeout, "wait timeout") }
+            if let poolSize, poolSize <= 0 { throw fail("pool size must be > 0, got \(poolSize)") }
+            if initializedTimeout > storageTimeout {
+                throw fail("initialized timeout (\(initializedTimeout.readable)) must be <= storage timeout (\(storageTimeout.readable))")
+            }
+            if runningTimeout > storageTimeout {
+                throw fail("running timeout (\(runningTimeout.readable)) must be <= storage timeout (\(storageTimeout.readable))")
+            }
+            if scanInterval > storageTimeout || scanInterval > initializedTimeout || scanInterval > runningTimeout {
+                throw fail("scan interval (\(scanInterval.readable)) must be <= storage, initialized and running timeouts")
+            }
+            if instantScanInterval > scanInterval {
+                throw fail("instant scan interval (\(instantScanInterval.readable)) must be <= scan interval (\(scanInterval.readable))")
+            }
+        }
+
+        /// The logger for the manager's own context.
+        var logger: Logger { loggerFactory(context) }
+
+        /// The default check callback: logs the number of abnormal tasks, then each one's id, key,
+        /// status and last update, at warning level.
+        public static let defaultCheckCallback: CheckCallback = { logger, tasks in
+            guard !tasks.isEmpty else { return }
+            logger.warning("abnormal tasks found", metadata: ["count": "\(tasks.count)"])
+            for task in tasks {
+                logger.warning(
+                    "abnormal task",
+                    metadata: .task(task.id, task.taskKey, ["task.status": "\(task.taskStatus)", "task.updated_at": "\(task.updatedAt)"]))
+            }
+        }
+    }
+}
