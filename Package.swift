@@ -15,9 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Only the benchmark executable uses it; a user linking GTA alone never builds it.
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
-        // The core: task manager, scheduler, scanner, built-in tasks and the thin database protocol.
+        // The core: task manager, engine (creator, runner, scanner, monitor), built-in tasks and the database protocol.
         // It imports no C and no backend.
         .target(
             name: "GTA",
@@ -63,7 +65,7 @@ let package = Package(
         // The benchmark (BENCHMARK.md): `scripts/bench` builds it in release mode and runs it.
         .executableTarget(
             name: "GTABenchmark",
-            dependencies: ["GTA", "GTAMariaDB"]
+            dependencies: ["GTA", "GTAMariaDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),

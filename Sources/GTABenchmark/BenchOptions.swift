@@ -1,97 +1,53 @@
+import ArgumentParser
 import Foundation
 
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
+/// Every option of `gta-bench`, its default and its rule (each count must be positive).
+struct BenchOptions: ParsableArguments, Sendable {
+    @Option(help: ArgumentHelp("The database URL (default: $GTA_BENCH_DATABASE_URL).", valueName: "url"))
+    var url: String?
+
+    // The counts, each a positive integer.
+    @Option(help: .count("Tasks (or INSERT+UPDATE pairs) per run of B0, B0', B1, B2, B2x4 and B4.")) var tasks = 20_000
+    @Option(help: .count("Concurrent producers in B1; connections in B0, clients in B0'.")) var producers = 8
+    @Option(help: .count("Runs per scenario; median, min and max are printed.")) var runs = 3
+    @Option(help: .count("Sequential `run` calls in B3.")) var latencyCalls = 2_000
+    @Option(help: .count("Tasks per transaction in B4.")) var batchSize = 500
+    @Option(help: .count("Worker processes in B2x4.")) var processes = 4
+
+    @Option(
+        name: [.customLong("scenarios"), .customLong("only")],
+        help: ArgumentHelp(
+            "Comma-separated subset of \(Scenarios.ids.joined(separator: ",")), in any case; "
+                + "B0' may be written B0p; M (peak memory, which comes with B1 and B2) means B1,B2. (default: all)",
+            valueName: "list"),
+        transform: ScenarioSelection.init(parsing:)
+    )
+    var scenarios = ScenarioSelection.all
+
+    @Option(help: ArgumentHelp("The task table to drop and recreate.", valueName: "name"))
+    var table = "gta_bench_tasks"
+
+    @Option(help: ArgumentHelp("The mysqlslap binary for B0' (a bare name is looked up on PATH).", valueName: "path"))
+    var mysqlslap = "mysqlslap"
+
+    @Flag(help: "One JSON object per scenario, one per line, instead of the table.")
+    var json = false
+
+    /// `--url`, else `GTA_BENCH_DATABASE_URL`.
+    var databaseURL: String? { url ?? ProcessInfo.processInfo.environment["GTA_BENCH_DATABASE_URL"] }
+
+    func validate() throws {
+        let counts = [
+            ("--tasks", tasks), ("--producers", producers), ("--runs", runs),
+            ("--latency-calls", latencyCalls), ("--batch-size", batchSize), ("--processes", processes),
+        ]
+        for (name, value) in counts where value <= 0 {
+            throw ValidationError("\(name) must be a positive integer, got '\(value)'")
+        }
+    }
 }
 
-/// The command line, parsed by hand (a handful of `--name value` options).
-struct BenchOptions: Sendable {
-    static let allScenarios = ["B0", "B0'", "B1", "B2", "B2x4", "B3", "B4"]
-
-    var url: String? = ProcessInfo.processInfo.environment["GTA_BENCH_DATABASE_URL"]
-    var tasks = 20_000
-    var producers = 8
-    var runs = 3
-    var latencyCalls = 2_000
-    var batchSize = 500
-    var processes = 4
-    var json = false
-    var scenarios = BenchOptions.allScenarios
-    var table = "gta_bench_tasks"
-    var mysqlslap = "mysqlslap"
-    var help = false
-
-    static let usage = """
-        usage: gta-bench [options]
-          --url URL            database URL (default: $GTA_BENCH_DATABASE_URL)
-          --tasks N            tasks (or INSERT+UPDATE pairs) per run of B0, B0', B1, B2, B2x4, B4 (default 20000)
-          --producers N        concurrent producers in B1, connections in B0 and B0' (default 8)
-          --runs N             runs per scenario; median, min and max are printed (default 3)
-          --latency-calls N    sequential `run` calls in B3 (default 2000)
-          --batch-size N       tasks per transaction in B4 (default 500)
-          --processes N        worker processes in B2x4 (default 4)
-          --scenarios LIST     comma-separated subset of B0,B0',B1,B2,B2x4,B3,B4 (M comes with B1 and B2);
-                               B0' may also be written B0p (default: all)
-          --table NAME         the task table to (re)create (default gta_bench_tasks)
-          --mysqlslap PATH     the mysqlslap binary (default: mysqlslap on PATH)
-          --json               one JSON object per scenario, one per line, instead of the table
-        """
-
-    static func parse(_ arguments: [String]) throws -> BenchOptions {
-        var options = BenchOptions()
-        var i = 0
-        func value(_ name: String) throws -> String {
-            i += 1
-            guard i < arguments.count else { throw UsageError(description: "\(name) needs a value\n\(usage)") }
-            return arguments[i]
-        }
-        func positive(_ name: String) throws -> Int {
-            let text = try value(name)
-            guard let n = Int(text), n > 0 else { throw UsageError(description: "\(name) must be a positive integer, got '\(text)'") }
-            return n
-        }
-        while i < arguments.count {
-            var argument = arguments[i]
-            // Accept --name=value as well as --name value.
-            if argument.hasPrefix("--"), let eq = argument.firstIndex(of: "=") {
-                let name = String(argument[..<eq])
-                var rest = arguments
-                rest.replaceSubrange(i...i, with: [name, String(argument[argument.index(after: eq)...])])
-                return try parse(rest)
-            }
-            switch argument {
-            case "--url": options.url = try value(argument)
-            case "--tasks": options.tasks = try positive(argument)
-            case "--producers": options.producers = try positive(argument)
-            case "--runs": options.runs = try positive(argument)
-            case "--latency-calls": options.latencyCalls = try positive(argument)
-            case "--batch-size": options.batchSize = try positive(argument)
-            case "--processes": options.processes = try positive(argument)
-            case "--table": options.table = try value(argument)
-            case "--mysqlslap": options.mysqlslap = try value(argument)
-            case "--json": options.json = true
-            case "-h", "--help": options.help = true
-            case "--scenarios", "--only":
-                let list = try value(argument).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                var chosen: [String] = []
-                for item in list {
-                    argument = item.uppercased()
-                    if argument == "B0P" || argument == "B0PRIME" { argument = "B0'" }
-                    if argument == "M" {
-                        chosen += ["B1", "B2"]
-                        continue
-                    }
-                    guard let known = allScenarios.first(where: { $0.uppercased() == argument }) else {
-                        throw UsageError(description: "unknown scenario '\(item)'; known: \(allScenarios.joined(separator: ",")),M")
-                    }
-                    chosen.append(known)
-                }
-                options.scenarios = allScenarios.filter { chosen.contains($0) }
-            default:
-                throw UsageError(description: "unknown argument '\(argument)'\n\(usage)")
-            }
-            i += 1
-        }
-        return options
-    }
+extension ArgumentHelp {
+    /// The help of a count option: `--name <n>`.
+    static func count(_ text: String) -> ArgumentHelp { ArgumentHelp(text, valueName: "n") }
 }

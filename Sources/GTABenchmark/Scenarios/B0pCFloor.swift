@@ -2,12 +2,27 @@ import Foundation
 import GTA
 import GTAMariaDB
 
-/// B0': the SQL floor measured by `mysqlslap`, a client no one here wrote.
-enum Slap {
+/// B0': the SQL floor measured by `mysqlslap`, a client no one here wrote: B0's loop, run by
+/// `--producers` clients, `--tasks` pairs in all.
+enum CFloor: Scenario {
+    static let id = "B0'"
+
+    /// Pairs per second, by mysqlslap's own count of seconds.
+    static func measure(_ bench: BenchContext, run _: Int) throws -> Double {
+        let o = bench.options
+        let seconds = try slap(configuration: bench.configuration, pairs: o.tasks, concurrency: o.producers, binary: o.mysqlslap)
+        return Double(o.tasks) / seconds
+    }
+
+    static func result(of rates: [Double], _ bench: BenchContext) -> ScenarioResult {
+        ScenarioResult(id: id, name: "C floor, mysqlslap", unit: "pairs/s", figure: Summary(values: rates),
+                       details: [("concurrency", .int(bench.options.producers)), ("pairs", .int(bench.options.tasks))])
+    }
+
     /// Runs mysqlslap once: `concurrency` clients, `pairs` INSERT+UPDATE pairs in all, each
     /// UPDATE moving the row its INSERT made (`LAST_INSERT_ID()`). Returns the seconds mysqlslap
     /// reports for running the queries (schema creation not included).
-    static func run(configuration c: MariaDBConfiguration, pairs: Int, concurrency: Int, binary: String) throws -> Double {
+    private static func slap(configuration c: MariaDBConfiguration, pairs: Int, concurrency: Int, binary: String) throws -> Double {
         // One query list of two statements; --number-of-queries counts statements and is split
         // evenly over the clients, so each client runs its share of whole pairs.
         let perClient = (pairs + concurrency - 1) / concurrency
@@ -48,12 +63,12 @@ enum Slap {
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw UsageError(description: "mysqlslap failed (exit \(process.terminationStatus)): \(errors)\(output)")
+            throw BenchError("mysqlslap failed (exit \(process.terminationStatus)): \(errors)\(output)")
         }
         for line in output.split(separator: "\n") where line.contains("Average number of seconds to run all queries:") {
             let parts = line.split(separator: ":").last?.split(separator: " ") ?? []
             if let seconds = parts.first.flatMap({ Double($0) }), seconds > 0 { return seconds }
         }
-        throw UsageError(description: "could not read mysqlslap's output:\n\(output)\(errors)")
+        throw BenchError("could not read mysqlslap's output:\n\(output)\(errors)")
     }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import GTA
 import GTAMariaDB
@@ -8,37 +9,39 @@ import Synchronization
 /// Builds its own database pool and task manager (default options), says `ready` on stdout,
 /// starts the manager on `go` from stdin, and on `stop` stops it (waiting for its handlers),
 /// writes the argument of every task it ran to FILE (one a line) and says `done <peak kB>`.
-enum Worker {
+// `@ArgumentParser.Option`: GTA has an `Option` of its own.
+struct Worker: AsyncParsableCommand {
     static let command = "__worker"
+    static let configuration = CommandConfiguration(
+        commandName: command,
+        abstract: "One of B2x4's worker processes (launched by gta-bench itself)."
+    )
 
-    static func main(_ arguments: [String]) async throws {
-        var url = "", table = "", out = ""
-        var i = 0
-        while i + 1 < arguments.count {
-            switch arguments[i] {
-            case "--url": url = arguments[i + 1]
-            case "--table": table = arguments[i + 1]
-            case "--out": out = arguments[i + 1]
-            default: throw UsageError(description: "worker: unknown argument \(arguments[i])")
-            }
-            i += 2
-        }
+    @ArgumentParser.Option(help: "The database URL.")
+    var url: String
+
+    @ArgumentParser.Option(help: "The task table, already filled.")
+    var table: String
+
+    @ArgumentParser.Option(help: "The file to write the argument of every task run to, one a line.")
+    var out: String
+
+    func run() async throws {
         let db = try MariaDBDatabase(url: url)
         let ran = Mutex<[Int]>([])
-        let manager = try TaskManager(db: db, table: table)
-        try manager.register(BenchTable.key, TaskDefinition(argumentType: Int.self) { _, n in
+        let manager = try BenchTable.manager(on: db, table: table) { n in
             ran.withLock { $0.append(n) }
-        })
+        }
         try await warmUp(db)
-        say("ready")
-        guard await readLine() == "go" else { return }
+        Self.say("ready")
+        guard await Self.readLine() == "go" else { return }
         manager.start()
-        while let line = await readLine(), line != "stop" {}
+        while let line = await Self.readLine(), line != "stop" {}
         await manager.stop(wait: true)
         await db.shutdown()
         let text = ran.withLock { $0.map(String.init).joined(separator: "\n") }
         try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: out))
-        say("done \(MemorySampler.status("VmHWM") ?? 0)")
+        Self.say("done \(MemorySampler.status("VmHWM") ?? 0)")
     }
 
     private static func say(_ line: String) {
@@ -91,7 +94,7 @@ final class WorkerProcess: @unchecked Sendable {
     func expect(_ word: String) async throws -> String {
         while true {
             guard let line = await nextLine() else {
-                throw UsageError(description: "a worker process ended before saying '\(word)'")
+                throw BenchError("a worker process ended before saying '\(word)'")
             }
             if line.hasPrefix(word) { return line }
         }
@@ -131,7 +134,7 @@ final class WorkerProcess: @unchecked Sendable {
             }
         }
         guard process.terminationStatus == 0 else {
-            throw UsageError(description: "a worker process exited with status \(process.terminationStatus)")
+            throw BenchError("a worker process exited with status \(process.terminationStatus)")
         }
     }
 }
