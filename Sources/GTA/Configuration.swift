@@ -58,6 +58,25 @@ extension TaskManager {
         /// when set. The default is `nil`.
         public var poolSize: Int? = nil
 
+        /// How often an instance renews the leases of the tasks it runs (one statement per
+        /// interval) and looks for expired leases to rescue. Swift only. Must be > 0. The default
+        /// is 10 seconds.
+        public var leaseInterval: Duration = .seconds(10)
+        /// How long a lease lives without renewal: a `running` row of this library whose lease was
+        /// not renewed for this long lost its worker and is rescued. Swift only. Must be at least
+        /// three lease intervals, so that a renewal or two may fail without losing the lease. The
+        /// default is 40 seconds: a killed worker's tasks run again within about a minute (up to
+        /// one lease interval since the last renewal, plus the expiry, plus one rescue interval
+        /// with its 20% stretch: 10 + 40 + 12 = 62 seconds at worst).
+        public var leaseExpiry: Duration = .seconds(40)
+        /// How many times a task may lose its worker (be rescued) and still run again; the next
+        /// loss fails it with the reason in `extra`, so that a task that kills its process does not
+        /// loop for ever. Swift only. Must be >= 0. The default is 3.
+        public var rescueLimit: Int = 3
+        /// Whether this instance rescues expired leases of its keys. Swift only. Leases are still
+        /// written and renewed when it is off. The default is `true`.
+        public var rescue: Bool = true
+
         /// The original's defaults.
         public init() {}
 
@@ -75,6 +94,11 @@ extension TaskManager {
             try positive(instantScanInterval, "instant scan interval")
             if let waitTimeout { try positive(waitTimeout, "wait timeout") }
             if let poolSize, poolSize <= 0 { throw fail("pool size must be > 0, got \(poolSize)") }
+            try positive(leaseInterval, "lease interval")
+            if leaseExpiry < leaseInterval * 3 {
+                throw fail("lease expiry (\(leaseExpiry.readable)) must be >= 3 lease intervals (\((leaseInterval * 3).readable))")
+            }
+            if rescueLimit < 0 { throw fail("rescue limit must be >= 0, got \(rescueLimit)") }
             if initializedTimeout > storageTimeout {
                 throw fail("initialized timeout (\(initializedTimeout.readable)) must be <= storage timeout (\(storageTimeout.readable))")
             }

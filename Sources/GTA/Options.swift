@@ -73,6 +73,31 @@ public struct Option: Sendable {
     }
 }
 
+extension Option {
+    /// Swift only: how often leases are renewed and expired ones looked for. Must be > 0. The
+    /// default is 10 seconds.
+    public static func withLeaseInterval(_ duration: Duration) -> Option {
+        Option { $0.leaseInterval = duration }
+    }
+
+    /// Swift only: how long a lease lives without renewal. Must be >= 3 lease intervals. The
+    /// default is 40 seconds.
+    public static func withLeaseExpiry(_ duration: Duration) -> Option {
+        Option { $0.leaseExpiry = duration }
+    }
+
+    /// Swift only: how many times a task may lose its worker and still run again. Must be >= 0.
+    /// The default is 3.
+    public static func withRescueLimit(_ limit: Int) -> Option {
+        Option { $0.rescueLimit = limit }
+    }
+
+    /// Swift only: whether this instance rescues expired leases of its keys. The default is `true`.
+    public static func withRescue(_ flag: Bool) -> Option {
+        Option { $0.rescue = flag }
+    }
+}
+
 extension TaskManager.Configuration {
     /// The configuration the options make: the defaults, each option applied in order, then
     /// every rule checked.

@@ -1,6 +1,7 @@
 extension TaskManager: Service {
-    /// Runs the manager as a swift-service-lifecycle `Service`: the scanner and the built-in
-    /// monitors run in child tasks until ``stop(wait:)`` is called, a graceful shutdown begins,
+    /// Runs the manager as a swift-service-lifecycle `Service`: the scanner, the built-in
+    /// monitors and the rescuer of expired leases run in child tasks (and the lease keeper beside
+    /// them, until the stop is complete) until ``stop(wait:)`` is called, a graceful shutdown begins,
     /// or the calling task is cancelled. Then the manager stops: after a graceful shutdown or a
     /// `stop(wait: true)` it waits for running tasks up to the wait timeout
     /// (``Configuration/waitTimeout``), after a cancellation it does not wait; the tasks still
@@ -14,14 +15,18 @@ extension TaskManager: Service {
     /// In dry run mode neither the scanner nor the monitors start; `run()` still waits for the stop.
     /// - Throws: ``GTAError/unexpected`` when the manager already runs or has stopped (a manager runs once).
     public func run() async throws {
-        try await lifecycle.run { [self] in
-            guard !configuration.dryRun else { return }
-            let scanner = makeScanner()
-            let monitor = makeMonitor()
+        let dryRun = configuration.dryRun, rescue = configuration.rescue
+        let scanner = makeScanner(), monitor = makeMonitor(), rescuer = makeRescuer(), keeper = makeLeaseKeeper()
+        try await lifecycle.run {
+            guard !dryRun else { return }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await scanner.run() }
                 group.addTask { await monitor.run() }
+                if rescue { group.addTask { await rescuer.run() } }
             }
+        } keeper: {
+            guard !dryRun else { return }
+            await keeper.run()
         }
     }
 

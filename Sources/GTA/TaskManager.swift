@@ -31,6 +31,8 @@ public final class TaskManager: Sendable {
     let creator: TaskCreator
     let lifecycle: ManagerLifecycle
     let logger: Logger
+    /// The identity written into the leases this manager holds.
+    let owner = LeaseOwner.make()
 
     /// Creates a manager. Go: `NewTaskManager(db, table, options...)`.
     ///
@@ -63,15 +65,19 @@ public final class TaskManager: Sendable {
         self.store = TaskStore(table: self.table, dialect: db.dialect)
         self.assembler = Assembler(defaultMarshaler: configuration.ctxMarshaler)
         self.pool = WorkerPool(capacity: configuration.poolSize)
-        let statusWriter = StatusWriter(db: db, store: store, logger: logger, stopping: stopping)
+        let givenUp = GivenUpTasks()
+        let statusWriter = StatusWriter(
+            db: db, store: store, logger: logger, stopping: stopping, owner: owner, isGivenUp: { givenUp.contains($0) })
         self.statusWriter = statusWriter
         self.runner = TaskRunner(
-            registry: registry, pool: pool, assembler: assembler, statusWriter: statusWriter, dryRun: configuration.dryRun, logger: logger)
-        self.creator = TaskCreator(
-            db: db, store: store, pool: pool, runner: runner, stopping: stopping, dryRun: configuration.dryRun, logger: logger)
-        self.lifecycle = ManagerLifecycle(
-            stopping: stopping, pool: pool, runner: runner, store: store, db: db, waitTimeout: configuration.waitTimeout,
+            registry: registry, pool: pool, assembler: assembler, givenUp: givenUp, statusWriter: statusWriter,
             dryRun: configuration.dryRun, logger: logger)
+        self.creator = TaskCreator(
+            db: db, store: store, pool: pool, runner: runner, stopping: stopping, owner: owner, dryRun: configuration.dryRun,
+            logger: logger)
+        self.lifecycle = ManagerLifecycle(
+            stopping: stopping, pool: pool, runner: runner, store: store, owner: owner, db: db,
+            waitTimeout: configuration.waitTimeout, dryRun: configuration.dryRun, logger: logger)
         try registry.add(CleanUpTask.key, CleanUpTask.definition(store: store, db: db, configuration: configuration))
         try registry.add(CheckAbnormalTask.key, CheckAbnormalTask.definition(store: store, db: db, configuration: configuration))
     }
@@ -87,7 +93,22 @@ public final class TaskManager: Sendable {
 
     /// The scanner, handed what it needs.
     func makeScanner() -> Scanner {
-        Scanner(registry: registry, store: store, pool: pool, runner: runner, db: db, configuration: configuration, logger: logger)
+        Scanner(
+            registry: registry, store: store, pool: pool, runner: runner, db: db, owner: owner, configuration: configuration, logger: logger)
+    }
+
+    /// The lease keeper, handed what it needs.
+    func makeLeaseKeeper() -> LeaseKeeper {
+        LeaseKeeper(
+            store: store, pool: pool, runner: runner, db: db, owner: owner, interval: configuration.leaseInterval,
+            expiry: configuration.leaseExpiry, logger: logger)
+    }
+
+    /// The rescuer, handed what it needs.
+    func makeRescuer() -> Rescuer {
+        Rescuer(
+            registry: registry, store: store, db: db, interval: configuration.leaseInterval, expiry: configuration.leaseExpiry,
+            limit: configuration.rescueLimit, logger: logger)
     }
 
     /// The built-in tasks' monitor, handed what it needs.

@@ -16,8 +16,12 @@ public struct TaskRecord: Sendable, Hashable {
     public var extra: TaskExtra
     /// When the row was inserted (`created_at`, second precision).
     public var createdAt: Date
-    /// When the status last changed (`updated_at`, second precision).
+    /// When the status last changed, or the lease was last renewed (`updated_at`, second precision).
     public var updatedAt: Date
+    /// What could not be read from the row, one entry per column naming it and why (for example
+    /// `"updated_at: ..."` for a zero date). Empty for a sound row; such a row is never claimed,
+    /// and admin queries list it with what could be read.
+    public var problems: [String] = []
 
     public init(
         id: UInt64 = 0,

@@ -86,6 +86,10 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
     /// The pool had no connection free within its acquire timeout.
     public var isPoolTimeout: Bool { kind == .poolTimeout }
 
+    /// A connect failure, a pool timeout, or `ER_UNKNOWN_COM_ERROR` (1047, a Galera node that is
+    /// not prepared): trying again later may succeed.
+    public var isUnavailable: Bool { isConnectFailure || isPoolTimeout || errno == 1047 }
+
     /// Whether `error` is a ``MariaDBError`` with the error number `errno`; handy in a `catch`
     /// clause's `where`: `catch where MariaDBError.matches(error, errno: 1062)`.
     public static func matches(_ error: any Error, errno: UInt32) -> Bool {

@@ -12,7 +12,7 @@ import Testing
             let logger = RecordingLogger()
             let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(logger))
             var ids: [UInt64] = []
-            for _ in 0..<24 { ids.append(try await table.insert(key: "k", status: .running, argument: "1")) }
+            for _ in 0..<24 { ids.append(try await table.insert(key: "k", status: .running, argument: "1", extra: manager.leaseExtra)) }
             // Someone else moves every fourth row while "its handler runs".
             let moved = Set(ids.enumerated().filter { $0.offset % 4 == 0 }.map(\.element))
             for id in moved {
@@ -45,7 +45,7 @@ import Testing
             let logger = RecordingLogger()
             let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(logger))
             var ids: [UInt64] = []
-            for _ in 0..<12 { ids.append(try await table.insert(key: "k", status: .running, argument: "1")) }
+            for _ in 0..<12 { ids.append(try await table.insert(key: "k", status: .running, argument: "1", extra: manager.leaseExtra)) }
             let moved = [ids[3], ids[7]]
             for id in moved {
                 try await db.execute("UPDATE \(table.quoted) SET task_status = 'initialized' WHERE id = ?", [.uint(id)])

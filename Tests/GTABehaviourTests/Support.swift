@@ -145,12 +145,13 @@ struct TestTable: Sendable {
     /// Inserts a row directly, as another service (or an older state) would have left it.
     @discardableResult
     func insert(
-        key: String, status: TaskStatus, argument: String? = nil, context: String? = nil, age: TimeInterval = 0, id: UInt64? = nil
+        key: String, status: TaskStatus, argument: String? = nil, context: String? = nil, age: TimeInterval = 0, id: UInt64? = nil,
+        extra: String = "{}"
     ) async throws -> UInt64 {
         let at = Date().addingTimeInterval(-age)
         let binds: [GTAValue] = [
             .string(key), .string(status.rawValue), context.map { .string($0) } ?? .null, argument.map { .string($0) } ?? .null,
-            .string("{}"), .date(at), .date(at),
+            .string(extra), .date(at), .date(at),
         ]
         if let id {
             try await db.execute(
@@ -187,4 +188,9 @@ func noScanOptions(_ logger: RecordingLogger, _ extra: Option...) -> [Option] {
         .withRunningTimeout(.seconds(3600)),
         .withScanInterval(.seconds(3600)),
     ] + extra
+}
+
+extension TaskManager {
+    /// The `extra` of a row this manager holds the lease of, as it writes one.
+    var leaseExtra: String { #"{"owner":""# + owner.id + #"","runs":1}"# }
 }

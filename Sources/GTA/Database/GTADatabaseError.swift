@@ -11,11 +11,21 @@ public protocol GTADatabaseError: Error, Sendable {
     var isLockWaitTimeout: Bool { get }
     /// The connection to the server is gone (MySQL client errors 2006, 2013 and friends).
     var isConnectionLost: Bool { get }
+    /// The server cannot be reached or is not ready now (a connect failure, a pool without a
+    /// free connection in time, a cluster node not prepared): trying again later may succeed.
+    /// The default is `false`.
+    var isUnavailable: Bool { get }
 }
 
 extension GTADatabaseError {
+    public var isUnavailable: Bool { false }
+
     /// A deadlock or a lock wait timeout: running the transaction again may succeed.
     public var isTransient: Bool { isDeadlock || isLockWaitTimeout }
+
+    /// Transient, a lost connection, or an unavailable server: the same statement may succeed
+    /// when tried again (on another connection).
+    public var isRetryable: Bool { isTransient || isConnectionLost || isUnavailable }
 }
 
 extension Error {

@@ -25,15 +25,17 @@ final class ManagerLifecycle: Sendable {
     private let pool: WorkerPool
     private let runner: TaskRunner
     private let store: TaskStore
+    private let owner: LeaseOwner
     private let db: any GTADatabase
     private let waitTimeout: Duration?
     private let dryRun: Bool
     private let logger: Logger
 
     init(
-        stopping: StoppingFlag, pool: WorkerPool, runner: TaskRunner, store: TaskStore, db: any GTADatabase,
+        stopping: StoppingFlag, pool: WorkerPool, runner: TaskRunner, store: TaskStore, owner: LeaseOwner, db: any GTADatabase,
         waitTimeout: Duration?, dryRun: Bool, logger: Logger
     ) {
+        self.owner = owner
         self.stopping = stopping
         self.pool = pool
         self.runner = runner
@@ -60,15 +62,19 @@ final class ManagerLifecycle: Sendable {
     }
 
     /// `run()`: runs `loops` in a child task until a stop is requested, a graceful shutdown
-    /// begins or the calling task is cancelled; then stops.
+    /// begins or the calling task is cancelled; then stops. `keeper` runs beside them until the
+    /// stop is complete (leases are renewed while running tasks are waited for).
     /// - Throws: ``GTAError/unexpected`` when the manager is already running or stopped.
-    func run(_ loops: @escaping @Sendable () async -> Void) async throws {
+    func run(_ loops: @escaping @Sendable () async -> Void, keeper: @escaping @Sendable () async -> Void) async throws {
         try state.withLock { s in
             guard s.phase == .idle else {
                 throw GTAError(.unexpected, "the task manager is already running or stopped; a manager runs once")
             }
             s.phase = .running
         }
+        // The stop writes to the database and renews leases while it waits: that part must not
+        // inherit the cancellation that ends the loops, so it runs in a task of its own, awaited.
+        let keeping = Task { await keeper() }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await loops() }
@@ -84,8 +90,9 @@ final class ManagerLifecycle: Sendable {
             return s.requestedWait ?? false
         }
         stopping.set()
-        // The stop writes to the database: it must not inherit the cancellation that ended the loops.
         await Task { await self.shutdown(wait: wait) }.value
+        keeping.cancel()
+        await keeping.value
         state.withLock { $0.phase = .stopped }
         stopped.fire()
     }
@@ -145,15 +152,16 @@ final class ManagerLifecycle: Sendable {
         }
         let ids = pool.runningIDs
         guard !ids.isEmpty else { return }
-        // Hand the rows back first, then cancel the handlers: a cancelled handler's own status
-        // change then finds the row `initialized` and changes nothing.
-        runner.handBack(ids)
+        // Give the tasks up first (their ends write nothing), then hand the rows back (only those
+        // whose lease this instance still holds). If that fails, their leases expire and another
+        // instance rescues them.
+        runner.giveUp(ids, reason: "handed back at stop")
         if !dryRun {
             do {
-                let changed = try await store.updateStatus(ids: ids, from: .running, to: .initialized, on: db)
+                let changed = try await store.updateStatus(ids: ids, from: .running, to: .initialized, owner: owner, on: db)
                 logger.info("stopping: running tasks handed back as initialized", metadata: ["count": "\(ids.count)", "changed": "\(changed)"])
             } catch {
-                logger.error("stopping: handing running tasks back failed", metadata: .error(error))
+                logger.error("stopping: handing running tasks back failed; their leases will expire", metadata: .error(error))
             }
         }
         pool.cancelAll()

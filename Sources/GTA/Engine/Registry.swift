@@ -65,4 +65,9 @@ final class Registry: Sendable {
             definitions.filter { $0.key.isBuiltin }.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key, $0.value) }
         }
     }
+
+    /// Every registered key, built-in ones included, sorted.
+    func allKeys() -> [TaskKey] {
+        state.withLock { $0.keys.sorted { $0.rawValue < $1.rawValue } }
+    }
 }

@@ -18,6 +18,7 @@ struct Scanner: Sendable {
     let pool: WorkerPool
     let runner: TaskRunner
     let db: any GTADatabase
+    let owner: LeaseOwner
     let configuration: TaskManager.Configuration
     let logger: Logger
 
@@ -28,10 +29,15 @@ struct Scanner: Sendable {
     /// Scans until the surrounding task is cancelled.
     func run() async {
         let config = configuration
+        // After a lost connection or an unreachable server, claim again soon (doubling up to a
+        // second), not after a full scan interval: the claim resumes as soon as a connection works.
+        let unavailableCap = min(Duration.seconds(1), config.scanInterval)
+        var unavailableDelay = config.instantScanInterval
         while !Task.isCancelled {
             var interval = config.scanInterval
             do {
                 let claimed = try await scanOnce()
+                unavailableDelay = config.instantScanInterval
                 if claimed >= Self.batchLimit {
                     // A backlog: claim again once half of this batch is done.
                     guard await pool.waitUntilRunning(below: Self.batchLimit / 2) else { return }
@@ -45,6 +51,12 @@ struct Scanner: Sendable {
                     // Another instance held the rows; try again soon.
                     logger.debug("claim met a lock conflict, retrying", metadata: .error(error))
                     interval = config.instantScanInterval
+                } else if let db = error.asDatabaseError, db.isRetryable {
+                    if unavailableDelay == config.instantScanInterval {
+                        logger.warning("claiming tasks failed: the database is unavailable, retrying soon", metadata: .error(error))
+                    }
+                    interval = unavailableDelay
+                    unavailableDelay = min(unavailableDelay * 2, unavailableCap)
                 } else {
                     logger.error("claiming tasks failed", metadata: .error(error))
                 }
@@ -63,19 +75,25 @@ struct Scanner: Sendable {
         guard !(plain.isEmpty && sensitive.isEmpty) else { return 0 }
         let slots = pool.reserveForClaim(upTo: Self.batchLimit)
         guard slots > 0 else { return 0 }
-        let claimed: [TaskRecord]
+        let claim: TaskStore.Claim
         do {
-            claimed = try await store.claim(
+            claim = try await store.claim(
                 keys: plain,
                 sensitiveKeys: sensitive,
                 initializedAfter: Date().addingTimeInterval(-configuration.initializedTimeout.timeInterval),
                 limit: slots,
+                owner: owner,
                 on: db
             )
         } catch {
             _ = pool.settleClaim(reserved: slots, claimed: 0)
             throw error
         }
+        for row in claim.poisoned {
+            logger.error(
+                "unreadable row failed by id; the claim goes on", metadata: .task(row.id, row.taskKey, ["problems": "\(row.problems.joined(separator: "; "))"]))
+        }
+        let claimed = claim.claimed
         let kept = pool.settleClaim(reserved: slots, claimed: claimed.count)
         for task in claimed.prefix(kept) {
             runner.schedule(task, reserved: true)
@@ -83,7 +101,7 @@ struct Scanner: Sendable {
         if kept < claimed.count {
             // The commit hook took slots from this claim meanwhile: give the surplus rows back.
             let surplus = claimed[kept...].map(\.id)
-            let changed = try await store.updateStatus(ids: surplus, from: .running, to: .initialized, on: db)
+            let changed = try await store.updateStatus(ids: surplus, from: .running, to: .initialized, owner: owner, on: db)
             logger.debug("claimed rows handed back for lack of pool slots", metadata: ["count": "\(surplus.count)", "changed": "\(changed)"])
         }
         return kept

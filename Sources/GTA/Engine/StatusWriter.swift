@@ -15,7 +15,17 @@ import Synchronization
 /// error, as a single-row write would report it.
 final class StatusWriter: Sendable {
     enum Outcome: Sendable, Hashable {
-        case succeeded, failed, delete
+        case succeeded, delete
+        /// With the `extra` to record (attempts, last error).
+        case failed(TaskExtra)
+
+        var kind: Int {
+            switch self {
+            case .succeeded: 0
+            case .failed: 1
+            case .delete: 2
+            }
+        }
     }
 
     struct Entry: Sendable {
@@ -41,12 +51,21 @@ final class StatusWriter: Sendable {
     private let store: TaskStore
     private let logger: Logger
     private let stopping: StoppingFlag
+    private let owner: LeaseOwner
+    /// Whether this instance gave the task up (handed back at stop, lease lost): its end is then
+    /// not written, however long the database was away.
+    private let isGivenUp: @Sendable (UInt64) -> Bool
 
-    init(db: any GTADatabase, store: TaskStore, logger: Logger, stopping: StoppingFlag) {
+    init(
+        db: any GTADatabase, store: TaskStore, logger: Logger, stopping: StoppingFlag, owner: LeaseOwner,
+        isGivenUp: @escaping @Sendable (UInt64) -> Bool
+    ) {
         self.db = db
         self.store = store
         self.logger = logger
         self.stopping = stopping
+        self.owner = owner
+        self.isGivenUp = isGivenUp
     }
 
     /// Queues the final write of one task and returns once it has been written (or its failure
@@ -83,10 +102,10 @@ final class StatusWriter: Sendable {
                 return Array(s.pending.prefix(take))
             }
             guard !batch.isEmpty else { return }
-            for outcome in [Outcome.succeeded, .failed, .delete] {
-                let entries = batch.filter { $0.outcome == outcome }
+            for kind in 0...2 {
+                let entries = batch.filter { $0.outcome.kind == kind }
                 if !entries.isEmpty {
-                    await write(entries, outcome: outcome)
+                    await write(entries)
                     for entry in entries { entry.written() }
                 }
             }
@@ -94,47 +113,67 @@ final class StatusWriter: Sendable {
         }
     }
 
-    private func write(_ entries: [Entry], outcome: Outcome) async {
-        let ids = entries.map(\.id)
-        let target: TaskStatus = outcome == .failed ? .failed : .succeeded
-        var attempt = 0
+    /// Writes the ends of `entries` (all of one kind of outcome). A write that fails for a
+    /// connection or transient reason is tried again with backoff (up to 5 s between tries)
+    /// until it succeeds or this instance gave the task up: no end is dropped while the process
+    /// lives.
+    private func write(_ entries: [Entry]) async {
+        var remaining = entries
+        var delay = Duration.milliseconds(50)
+        var tries = 0
         while true {
+            remaining = remaining.filter { !isGivenUp($0.id) }
+            guard let first = remaining.first else { return }
+            let ids = remaining.map(\.id)
             do {
                 let changed: Int
-                switch outcome {
-                case .delete: changed = try await store.delete(ids: ids, status: .running, on: db)
-                case .succeeded, .failed: changed = try await store.updateStatus(ids: ids, from: .running, to: target, on: db)
+                switch first.outcome {
+                case .delete: changed = try await store.delete(ids: ids, status: .running, owner: owner, on: db)
+                case .succeeded: changed = try await store.updateStatus(ids: ids, from: .running, to: .succeeded, owner: owner, on: db)
+                case .failed:
+                    var moved = 0
+                    for entry in remaining {
+                        guard case .failed(let extra) = entry.outcome else { continue }
+                        moved += try await store.fail(id: entry.id, extra: extra, owner: owner, on: db)
+                    }
+                    changed = moved
                 }
-                if changed < ids.count { await reportUnchanged(entries, changed: changed, outcome: outcome, target: target) }
+                if changed < ids.count { await reportUnchanged(remaining, changed: changed) }
+                if tries > 0 { logger.info("final status written after retries", metadata: ["count": "\(ids.count)", "tries": "\(tries + 1)"]) }
                 return
             } catch {
-                attempt += 1
-                let transient = error.asDatabaseError.map { $0.isTransient || $0.isConnectionLost } ?? false
-                if transient && attempt < 5 {
-                    try? await Task.sleep(for: .milliseconds(50 * attempt))
-                    continue
+                guard error.asDatabaseError?.isRetryable == true else {
+                    for entry in remaining {
+                        logger.error("final status write failed", metadata: .task(entry.id, entry.key, .error(error)))
+                    }
+                    return
                 }
-                for entry in entries {
-                    logger.error("final status write failed", metadata: .task(entry.id, entry.key, .error(error)))
+                tries += 1
+                if tries == 1 || tries.isMultiple(of: 20) {
+                    logger.warning(
+                        "final status write failed, retrying", metadata: ["count": "\(ids.count)", "tries": "\(tries)", "error": "\(error)"])
                 }
-                return
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
             }
         }
     }
 
     /// Finds which ids the write did not move and reports each one.
-    private func reportUnchanged(_ entries: [Entry], changed: Int, outcome: Outcome, target: TaskStatus) async {
+    private func reportUnchanged(_ entries: [Entry], changed: Int) async {
+        let outcome = entries[0].outcome
+        let target: TaskStatus = outcome.kind == 1 ? .failed : .succeeded
         var unchanged: [Entry]
         if entries.count == 1 {
             unchanged = entries
         } else {
             do {
-                let statuses = try await store.statuses(ids: entries.map(\.id), on: db)
-                // After an update, a row that is not in the target status was not moved by it;
-                // after a delete, a row still present was not deleted by it.
+                let statuses = try await store.statuses(ids: entries.map(\.id), owner: owner, on: db)
+                // After an update, a row that is not in the target status, or not this owner's,
+                // was not moved by it; after a delete, a row still present was not deleted by it.
                 unchanged = entries.filter { entry in
-                    guard let status = statuses[entry.id] else { return false }
-                    return outcome == .delete || status != target
+                    guard let (status, owned) = statuses[entry.id] else { return false }
+                    return outcome == .delete || status != target || !owned
                 }
                 // Rows someone else also moved to the target (or deleted) cannot be told apart
                 // from ours: report the shortfall on the ones left over.

@@ -10,10 +10,15 @@ final class TaskCreator: Sendable {
     private let pool: WorkerPool
     private let runner: TaskRunner
     private let stopping: StoppingFlag
+    private let owner: LeaseOwner
     private let dryRun: Bool
     private let logger: Logger
 
-    init(db: any GTADatabase, store: TaskStore, pool: WorkerPool, runner: TaskRunner, stopping: StoppingFlag, dryRun: Bool, logger: Logger) {
+    init(
+        db: any GTADatabase, store: TaskStore, pool: WorkerPool, runner: TaskRunner, stopping: StoppingFlag, owner: LeaseOwner,
+        dryRun: Bool, logger: Logger
+    ) {
+        self.owner = owner
         self.db = db
         self.store = store
         self.pool = pool
@@ -55,6 +60,7 @@ final class TaskCreator: Sendable {
             do {
                 for var task in tasks.prefix(slots) {
                     task.taskStatus = .running
+                    task.extra = TaskExtra(owner: owner.id, runs: 1)
                     task.id = try await store.insert(task, on: executor)
                     hook.append(task)
                     inserted += 1
@@ -89,6 +95,7 @@ final class TaskCreator: Sendable {
         var task = task
         if mayRun, !stopping.isSet, pool.reserveOne() {
             task.taskStatus = .running
+            task.extra = TaskExtra(owner: owner.id, runs: 1)
             do {
                 task.id = try await store.insert(task, on: executor)
             } catch {

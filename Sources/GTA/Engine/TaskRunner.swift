@@ -6,17 +6,19 @@ final class TaskRunner: Sendable {
     private let registry: Registry
     private let pool: WorkerPool
     private let assembler: Assembler
+    private let givenUp: GivenUpTasks
     private let statusWriter: StatusWriter
     private let dryRun: Bool
     private let logger: Logger
-    /// Rows this instance gave back at stop: it no longer owns them, so their handlers' ends
-    /// write nothing (another instance may already be running them).
-    private let handedBack = Mutex<Set<UInt64>>([])
 
-    init(registry: Registry, pool: WorkerPool, assembler: Assembler, statusWriter: StatusWriter, dryRun: Bool, logger: Logger) {
+    init(
+        registry: Registry, pool: WorkerPool, assembler: Assembler, givenUp: GivenUpTasks, statusWriter: StatusWriter, dryRun: Bool,
+        logger: Logger
+    ) {
         self.registry = registry
         self.pool = pool
         self.assembler = assembler
+        self.givenUp = givenUp
         self.statusWriter = statusWriter
         self.dryRun = dryRun
         self.logger = logger
@@ -38,9 +40,14 @@ final class TaskRunner: Sendable {
         }
     }
 
-    /// Marks rows as handed back at stop: their handlers' ends write nothing.
-    func handBack(_ ids: [UInt64]) {
-        handedBack.withLock { $0.formUnion(ids) }
+    /// Gives tasks up: this instance no longer owns their rows (handed back at stop, or their
+    /// lease was lost), so their handlers are cancelled and their ends write nothing (another
+    /// instance may already be running them).
+    func giveUp(_ ids: [UInt64], reason: String) {
+        guard !ids.isEmpty else { return }
+        givenUp.add(ids)
+        for id in ids { logger.warning("task given up: \(reason)", metadata: ["task.id": "\(id)"]) }
+        pool.cancel(ids: Set(ids))
     }
 
     /// Tries the handler up to `retryTimes + 1` times, then records the outcome. `done` frees
@@ -49,22 +56,25 @@ final class TaskRunner: Sendable {
         let started = ContinuousClock.now
         guard let definition = registry.definition(task.taskKey) else {
             logger.error("task key not registered", metadata: .task(task.id, task.taskKey))
-            await finish(task, definition: nil, succeeded: false, done: done)
+            await finish(task, definition: nil, tries: 0, error: "task key '\(task.taskKey)' is not registered", done: done)
             return
         }
         logger.debug("task started", metadata: .task(task.id, task.taskKey))
-        let succeeded = await attempt(task, definition)
+        let outcome = await attempt(task, definition)
         let cost = ContinuousClock.now - started
-        if succeeded {
+        if outcome.error == nil {
             logger.debug("task succeeded", metadata: .task(task.id, task.taskKey, ["duration": .duration(cost)]))
         } else {
-            logger.error("task failed", metadata: .task(task.id, task.taskKey, ["duration": .duration(cost)]))
+            logger.error(
+                "task failed",
+                metadata: .task(task.id, task.taskKey, ["duration": .duration(cost), "attempts": "\(outcome.tries)", "error": "\(outcome.error ?? "")"]))
         }
-        await finish(task, definition: definition, succeeded: succeeded, done: done)
+        await finish(task, definition: definition, tries: outcome.tries, error: outcome.error, done: done)
     }
 
     /// The tries: decode once, then call the handler until it succeeds or the tries are used.
-    private func attempt(_ task: TaskRecord, _ definition: TaskDefinition) async -> Bool {
+    /// Returns how many tries ran and the last error (`nil`: it succeeded).
+    private func attempt(_ task: TaskRecord, _ definition: TaskDefinition) async -> (tries: Int, error: String?) {
         let context: ServiceContext
         let call: ArgumentCodec.Call
         do {
@@ -72,39 +82,57 @@ final class TaskRunner: Sendable {
         } catch {
             // Decoding fails the same way every time: no retry.
             logger.error("task does not decode", metadata: .task(task.id, task.taskKey, .error(error)))
-            return false
+            return (0, "\(error)")
         }
+        var lastError = ""
         for attempt in 0...max(0, definition.retryTimes) {
             if attempt > 0 {
                 do {
                     try await Task.sleep(for: definition.retryDelay(attempt))
                 } catch {
-                    logger.warning("retry cancelled by stop", metadata: .task(task.id, task.taskKey))
-                    return false
+                    logger.warning("retry cancelled", metadata: .task(task.id, task.taskKey))
+                    return (attempt, lastError)
                 }
                 logger.warning("retrying task", metadata: .task(task.id, task.taskKey, ["attempt": "\(attempt)"]))
             }
             do {
                 try await ServiceContext.withValue(context) { try await call(context) }
-                return true
+                return (attempt + 1, nil)
             } catch {
+                lastError = "\(error)"
                 logger.warning("task handler failed", metadata: .task(task.id, task.taskKey, ["attempt": "\(attempt)", "error": "\(error)"]))
             }
         }
-        return false
+        return (definition.retryTimes + 1, lastError)
     }
 
     /// `running -> succeeded | failed`, or a delete for clean-succeeded kinds, through the
     /// batching ``StatusWriter``. Zero rows changed means someone else moved the row: reported,
     /// never ignored.
-    private func finish(_ task: TaskRecord, definition: TaskDefinition?, succeeded: Bool, done: @escaping @Sendable () -> Void) async {
+    private func finish(
+        _ task: TaskRecord, definition: TaskDefinition?, tries: Int, error: String?, done: @escaping @Sendable () -> Void
+    ) async {
         guard !dryRun else { return }
-        if handedBack.withLock({ $0.contains(task.id) }) {
-            logger.warning("task ended after it was handed back at stop; its status is left to its new owner", metadata: .task(task.id, task.taskKey))
+        if givenUp.contains(task.id) {
+            logger.warning("task ended after it was given up; its status is left to its new owner", metadata: .task(task.id, task.taskKey))
             return
         }
-        let outcome: StatusWriter.Outcome =
-            succeeded ? ((definition?.cleanSucceeded ?? false) ? .delete : .succeeded) : .failed
+        let outcome: StatusWriter.Outcome
+        if let error {
+            var extra = task.extra
+            extra.attempts += tries
+            extra.lastError = TaskExtra.bounded(error)
+            outcome = .failed(extra)
+        } else {
+            outcome = (definition?.cleanSucceeded ?? false) ? .delete : .succeeded
+        }
         await statusWriter.write(id: task.id, key: task.taskKey, outcome: outcome, written: done)
     }
+}
+
+/// The tasks this instance gave up (handed back at stop, or lease lost): their ends write nothing.
+final class GivenUpTasks: Sendable {
+    private let ids = Mutex<Set<UInt64>>([])
+    func add(_ more: [UInt64]) { ids.withLock { $0.formUnion(more) } }
+    func contains(_ id: UInt64) -> Bool { ids.withLock { $0.contains(id) } }
 }

@@ -164,4 +164,11 @@ final class WorkerPool: Sendable {
         let tasks = state.withLock { $0.jobs.values.map(\.task) }
         tasks.forEach { $0.cancel() }
     }
+
+    /// Cancels the jobs of these rows (a handler sees `Task.isCancelled`; retry waits end).
+    func cancel(ids: Set<UInt64>) {
+        guard !ids.isEmpty else { return }
+        let tasks = state.withLock { $0.jobs.values.filter { ids.contains($0.id) }.map(\.task) }
+        tasks.forEach { $0.cancel() }
+    }
 }
