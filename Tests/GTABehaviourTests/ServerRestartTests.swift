@@ -90,4 +90,36 @@ import Testing
         await manager.stop(wait: true)
         await db.shutdown()
     }
+
+    /// A handler that ends while the server is down: its final status is written once the server
+    /// is back, however long that takes (the write is retried with backoff, never dropped).
+    @Test func aFinalStatusWriteOutlivesAServerOutage() async throws {
+        let url = try Self.server("start")
+        defer { _ = try? Self.server("stop") }
+        var configuration = try MariaDBConfiguration(url: url)
+        configuration.maximumConnections = 4
+        configuration.connectTimeout = .seconds(1)
+        let db = MariaDBDatabase(configuration: configuration)
+        try await TaskTable.create(named: "outage_tasks", on: db)
+        let logger = RecordingLogger()
+        let manager = try TaskManager(db: db, table: "outage_tasks", options: noScanOptions(logger))
+        let gate = Gate()
+        try manager.register("k", TaskDefinition(argumentType: Int.self) { _, _ in await gate.wait() })
+        manager.start()
+        try await manager.run("k", 1)
+
+        try Self.server("halt")
+        gate.open()
+        // Longer than the old writer's five quick tries; new connections now fail to connect.
+        try await Task.sleep(for: .seconds(3))
+        try Self.server("resume")
+
+        try await eventually("the final status after the outage", timeout: .seconds(30)) {
+            let rows = try await db.query("SELECT task_status FROM outage_tasks WHERE task_key = 'k'", [])
+            return try rows.count == 1 && rows[0].decode(String.self, "task_status") == "succeeded"
+        }
+        #expect(logger.contains("WARN", "final status write failed, retrying"))
+        await manager.stop(wait: true)
+        await db.shutdown()
+    }
 }
