@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // The core: task manager, scheduler, scanner, built-in tasks and the thin database protocol.
@@ -25,6 +26,17 @@ let package = Package(
                 .product(name: "ServiceContextModule", package: "swift-service-context"),
             ]
         ),
+        // What both backends are built from: the connection thread, the connection pool, the
+        // statement cache and the transaction skeleton. Package-level only (no product); GTA does
+        // not depend on it, so linking GTA alone never builds it.
+        .target(
+            name: "GTABackendKit",
+            dependencies: [
+                "GTA",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // MariaDB Connector/C, seen from Swift.
         .systemLibrary(
             name: "CMariaDB",
@@ -34,7 +46,7 @@ let package = Package(
         // The MySQL / MariaDB backend: connection, pool, database, dialect, errors.
         .target(
             name: "GTAMariaDB",
-            dependencies: ["GTA", "CMariaDB", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["GTA", "GTABackendKit", "CMariaDB", .product(name: "Logging", package: "swift-log")]
         ),
         // SQLite 3, seen from Swift.
         .systemLibrary(
@@ -45,7 +57,7 @@ let package = Package(
         // The embedded SQLite backend: configuration, connection, database, errors.
         .target(
             name: "GTASQLite",
-            dependencies: ["GTA", "CSQLite"]
+            dependencies: ["GTA", "GTABackendKit", "CSQLite"]
         ),
         // The README's getting-started sample, compiled and run by CI.
         .executableTarget(
@@ -64,6 +76,7 @@ let package = Package(
             dependencies: ["GTA", "GTAMariaDB"]
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
+        .testTarget(name: "GTABackendKitTests", dependencies: ["GTABackendKit", "GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
         .testTarget(name: "GTASQLiteTests", dependencies: ["GTASQLite", "GTA"]),
         // The behaviour suite: every rule of the task library, against every backend.
