@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         // Only the benchmark executable uses it; a user linking GTA alone never builds it.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
@@ -29,6 +30,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // What both backends are built from: the connection thread, the connection pool, the
+        // statement cache and the transaction skeleton. Package-level only (no product); GTA does
+        // not depend on it, so linking GTA alone never builds it.
+        .target(
+            name: "GTABackendKit",
+            dependencies: [
+                "GTA",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // MariaDB Connector/C, seen from Swift.
         .systemLibrary(
             name: "CMariaDB",
@@ -38,7 +50,7 @@ let package = Package(
         // The MySQL / MariaDB backend: connection, pool, database, dialect, errors.
         .target(
             name: "GTAMariaDB",
-            dependencies: ["GTA", "CMariaDB", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["GTA", "GTABackendKit", "CMariaDB", .product(name: "Logging", package: "swift-log")]
         ),
         // SQLite 3, seen from Swift.
         .systemLibrary(
@@ -49,7 +61,7 @@ let package = Package(
         // The embedded SQLite backend: configuration, connection, database, errors.
         .target(
             name: "GTASQLite",
-            dependencies: ["GTA", "CSQLite"]
+            dependencies: ["GTA", "GTABackendKit", "CSQLite"]
         ),
         // The README's getting-started sample, compiled and run by CI.
         .executableTarget(
@@ -68,6 +80,7 @@ let package = Package(
             dependencies: ["GTA", "GTAMariaDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
+        .testTarget(name: "GTABackendKitTests", dependencies: ["GTABackendKit", "GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
         .testTarget(name: "GTASQLiteTests", dependencies: ["GTASQLite", "GTA"]),
         // The behaviour suite: every rule of the task library, against every backend.

@@ -1,4 +1,5 @@
 import GTA
+import GTABackendKit
 import Logging
 
 /// A MariaDB or MySQL database: the ``GTADatabase`` the task library and an application share.
@@ -46,63 +47,33 @@ public final class MariaDBDatabase: GTADatabase {
     /// Runs one autocommitted statement.
     @discardableResult
     public func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult {
-        let connection = try await pool.acquire()
-        defer { pool.release(connection) }
-        return try await connection.execute(sql, binds)
+        try await pool.withConnection { try await $0.execute(sql, binds) }
     }
 
     /// Runs one autocommitted query.
     public func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] {
-        let connection = try await pool.acquire()
-        defer { pool.release(connection) }
-        return try await connection.query(sql, binds)
+        try await pool.withConnection { try await $0.query(sql, binds) }
     }
 
     /// Runs `body` in a transaction on one pooled connection: `SET TRANSACTION ISOLATION LEVEL`
     /// when `isolation` is given, `START TRANSACTION`, the body, then `COMMIT` on return or
-    /// `ROLLBACK` on a thrown error (which is rethrown). A connection whose rollback fails is
-    /// dropped from the pool.
+    /// `ROLLBACK` on a thrown error (which is rethrown). A failed `COMMIT` rolls back and throws.
+    /// A connection whose rollback fails is dropped from the pool.
     @discardableResult
     public func transaction<T: Sendable>(
         isolation: GTAIsolationLevel?,
         _ body: @Sendable (any GTATransaction) async throws -> T
     ) async throws -> T {
-        let connection = try await pool.acquire()
-        defer { pool.release(connection) }
-        var begin: [String] = []
-        if let isolation { begin.append("SET TRANSACTION ISOLATION LEVEL \(isolation.rawValue)") }
-        begin.append("START TRANSACTION")
-        try await connection.control(begin)
-        let transaction = MariaDBTransaction(connection: connection)
-        let value: T
-        do {
-            value = try await body(transaction)
-        } catch {
-            transaction.end()
-            do {
-                try await connection.control(["ROLLBACK"])
-            } catch {
-                connection.markBroken()
-            }
-            throw error
+        try await pool.withConnection { connection in
+            try await TransactionSkeleton.run(
+                on: connection, isolation: isolation, handle: { MariaDBTransaction(connection: connection, state: $0) }
+            ) { try await body($0) }
         }
-        transaction.end()
-        do {
-            try await connection.control(["COMMIT"])
-        } catch {
-            if (error as? MariaDBError)?.isConnectionLost != true {
-                do { try await connection.control(["ROLLBACK"]) } catch { connection.markBroken() }
-            }
-            throw error
-        }
-        return value
     }
 
     /// The server's version string, such as `"10.11.19-MariaDB"` (opens a connection if none is).
     public func serverVersion() async throws -> String {
-        let connection = try await pool.acquire()
-        defer { pool.release(connection) }
-        return connection.serverVersion
+        try await pool.withConnection { $0.serverVersion }
     }
 
     /// Closes idle connections and refuses new work; connections in use close when released.

@@ -1,6 +1,7 @@
 import Foundation
 import GTA
-import Synchronization
+import GTABackendKit
+import Logging
 
 /// A SQLite database: the embedded backend of the task library, for a quick start and for an
 /// application's unit tests, with no server.
@@ -42,15 +43,15 @@ public final class SQLiteDatabase: GTADatabase {
     /// The configuration the database was opened with.
     public let configuration: SQLiteConfiguration
 
-    /// ``GTA/GTADialect/sqlite``; with a configured time zone other than UTC, its
-    /// ``GTA/GTADialect/now`` is `gta_now()`, a function that returns the current time in that
-    /// zone, registered on every connection.
-    /// SQLite SQL, with the current-time expression of the configured zone.
+    /// SQLite SQL; with a configured time zone other than UTC, its ``SQLiteDialect/now`` is
+    /// `gta_now()`, a function that returns the current time in that zone, registered on every
+    /// connection.
     public let sqliteDialect: SQLiteDialect
     public var dialect: any GTADialect { sqliteDialect }
 
-    private let writer: ConnectionPool
-    private let readers: ConnectionPool
+    private let writer: ConnectionPool<SQLiteConnection>
+    /// `nil` when there are no readers (an in-memory database, or ``SQLiteConfiguration/readerCount`` 0).
+    private let readers: ConnectionPool<SQLiteConnection>?
 
     /// The transactions open in the current task (and inherited by its child tasks).
     @TaskLocal private static var openTransactions: [SQLiteTransactionHandle] = []
@@ -79,8 +80,30 @@ public final class SQLiteDatabase: GTADatabase {
             await writerConnection.close()
             throw error
         }
-        self.writer = ConnectionPool(name: "writer", connections: [writerConnection])
-        self.readers = ConnectionPool(name: "reader", connections: readerConnections)
+        self.writer = Self.pool("writer", of: [writerConnection]) {
+            try await SQLiteConnection.open(configuration, role: .writer)
+        }
+        self.readers = readerConnections.isEmpty ? nil : Self.pool("reader", of: readerConnections) {
+            try await SQLiteConnection.open(configuration, role: .reader(readerCount + 1))
+        }
+    }
+
+    /// The shared pool, full from the start with connections opened already; tasks wait for them
+    /// in FIFO order, as long as it takes. A SQLite connection is never dropped, so the pool has
+    /// no slot to open `reopen`'s connection in unless that changes.
+    private static func pool(
+        _ name: String, of connections: [SQLiteConnection],
+        reopen: @escaping @Sendable () async throws -> SQLiteConnection
+    ) -> ConnectionPool<SQLiteConnection> {
+        ConnectionPool(
+            configuration: ConnectionPoolConfiguration(name: "SQLite \(name)", maximum: connections.count, acquireTimeout: nil),
+            initial: connections,
+            logger: Logging.Logger(label: "gta.sqlite"),
+            makeError: { _ in
+                SQLiteError(extendedResultCode: SQLiteError.Code.misuse, message: "the database is closed", context: "cannot get a \(name) connection")
+            },
+            open: reopen
+        )
     }
 
     /// Opens the file database at `path` with the default settings (`":memory:"`: a private
@@ -105,33 +128,18 @@ public final class SQLiteDatabase: GTADatabase {
     /// - Throws: ``SQLiteError``; also when called from inside one of this database's transactions.
     public func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult {
         try checkNotInsideOwnTransaction(sql)
-        let connection = try await writer.acquire()
-        defer { writer.release(connection) }
-        return try await connection.execute(sql, binds, retryingBusy: true)
+        return try await writer.withConnection { try await $0.execute(sql, binds) }
     }
 
     /// Runs a query in its own transaction: on a reader when it only reads, otherwise on the writer.
     /// - Throws: ``SQLiteError``; also for a writing query called from inside one of this
     ///   database's transactions.
     public func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] {
-        if !readers.isEmpty {
-            let connection = try await readers.acquire()
-            let outcome: SQLiteConnection.QueryOutcome
-            do {
-                outcome = try await connection.queryIfReadOnly(sql, binds)
-            } catch {
-                readers.release(connection)
-                throw error
-            }
-            readers.release(connection)
-            if case .rows(let rows) = outcome {
-                return rows
-            }
+        if let readers, case .rows(let rows) = try await readers.withConnection({ try await $0.queryIfReadOnly(sql, binds) }) {
+            return rows
         }
         try checkNotInsideOwnTransaction(sql)
-        let connection = try await writer.acquire()
-        defer { writer.release(connection) }
-        return try await connection.query(sql, binds, retryingBusy: true)
+        return try await writer.withConnection { try await $0.query(sql, binds) }
     }
 
     /// Runs `body` in a transaction: `BEGIN IMMEDIATE`, the body, `COMMIT`.
@@ -147,30 +155,17 @@ public final class SQLiteDatabase: GTADatabase {
         _ body: @Sendable (any GTATransaction) async throws -> T
     ) async throws -> T {
         try checkNotInsideOwnTransaction("BEGIN IMMEDIATE")
-        let connection = try await writer.acquire()
-        do {
-            try await connection.begin()
-        } catch {
-            await connection.rollbackQuietly()
-            writer.release(connection)
-            throw error
-        }
-        let handle = SQLiteTransactionHandle(connection: connection, dialect: dialect, databaseID: ObjectIdentifier(self))
-        let result: T
-        do {
-            result = try await Self.$openTransactions.withValue(Self.openTransactions + [handle]) {
-                try await body(handle)
+        let (dialect, databaseID) = (self.dialect, ObjectIdentifier(self))
+        return try await writer.withConnection { connection in
+            try await TransactionSkeleton.run(
+                on: connection, isolation: isolation,
+                handle: { SQLiteTransactionHandle(connection: connection, state: $0, dialect: dialect, databaseID: databaseID) }
+            ) { handle in
+                try await Self.$openTransactions.withValue(Self.openTransactions + [handle]) {
+                    try await body(handle)
+                }
             }
-            handle.end()
-            try await connection.commit()
-        } catch {
-            handle.end()
-            await connection.rollbackQuietly()
-            writer.release(connection)
-            throw error
         }
-        writer.release(connection)
-        return result
     }
 
     /// Waits for running statements and transactions to finish, then closes every connection.
@@ -178,12 +173,8 @@ public final class SQLiteDatabase: GTADatabase {
     /// Later calls throw a ``SQLiteError`` saying the database is closed. Do not call it from
     /// inside a transaction's closure: it would wait for that transaction.
     public func close() async {
-        for connection in await writer.close() {
-            await connection.close()
-        }
-        for connection in await readers.close() {
-            await connection.close()
-        }
+        await writer.shutdown(waitingForConnectionsInUse: true)
+        await readers?.shutdown(waitingForConnectionsInUse: true)
     }
 
     private func checkNotInsideOwnTransaction(_ sql: String) throws {

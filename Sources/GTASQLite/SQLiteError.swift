@@ -1,3 +1,4 @@
+import CSQLite
 import GTA
 
 /// An error from SQLite, or from this backend's own checks, with what was being done.
@@ -108,5 +109,15 @@ public struct SQLiteError: GTADatabaseError, CustomStringConvertible, Hashable {
             constraintUnique: "SQLITE_CONSTRAINT_UNIQUE", 8 | (5 << 8): "SQLITE_READONLY_DIRECTORY",
             14 | (1 << 8): "SQLITE_CANTOPEN_NOTEMPDIR", 14 | (2 << 8): "SQLITE_CANTOPEN_ISDIR",
         ]
+    }
+}
+
+extension SQLiteError {
+    /// The connection's last error, for a call that returned `rc`; `rc` itself when the
+    /// connection's extended code belongs to another error.
+    static func last(_ db: OpaquePointer, _ rc: Int32, context: String, sql: String?) -> SQLiteError {
+        var extended = sqlite3_extended_errcode(db)
+        if extended & 0xFF != rc & 0xFF { extended = rc }
+        return SQLiteError(extendedResultCode: extended, message: String(cString: sqlite3_errmsg(db)), context: context, sql: sql)
     }
 }

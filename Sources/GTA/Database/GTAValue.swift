@@ -187,28 +187,19 @@ extension Data: GTAValueConvertible {
 
 extension Date: GTAValueConvertible {
     public var sqlValue: GTAValue { .date(self) }
-    /// Converts a `date`, or text of the form `YYYY-MM-DD HH:MM:SS` read as UTC (what SQLite
-    /// returns for an expression over a `DATETIME` column, which has no declared type).
+    /// Converts a `date`, or text of the form `YYYY-MM-DD HH:MM:SS[.fraction]` read as UTC
+    /// (what SQLite returns for an expression over a `DATETIME` column, which has no declared
+    /// type). Text that names no calendar day, such as February 30, converts to `nil`.
     public init?(sqlValue: GTAValue) {
         switch sqlValue {
         case .date(let v): self = v
-        case .string(let text): guard let v = Self.parseSQLDateTime(text) else { return nil }; self = v
+        case .string(let text):
+            guard let parsed = SQLDateTimeText(text), parsed.hasSeconds, parsed.utcOffset == nil,
+                parsed.time.hasValidDate
+            else { return nil }
+            self = parsed.date(in: .utc)
         default: return nil
         }
-    }
-
-    private static func parseSQLDateTime(_ text: String) -> Date? {
-        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" || $0 == "-" || $0 == ":" })
-        guard parts.count == 6 else { return nil }
-        let numbers = parts.map { Int($0.prefix { $0 != "." }) }
-        guard numbers.allSatisfy({ $0 != nil }) else { return nil }
-        var components = DateComponents()
-        components.timeZone = TimeZone(identifier: "UTC")
-        (components.year, components.month, components.day) = (numbers[0], numbers[1], numbers[2])
-        (components.hour, components.minute, components.second) = (numbers[3], numbers[4], numbers[5])
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: components)
     }
 }
 

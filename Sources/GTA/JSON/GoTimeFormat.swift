@@ -1,51 +1,8 @@
 /// RFC 3339 formatting and parsing for ``GoTime``, with the proleptic Gregorian calendar Go uses.
 enum GoTimeFormat {
-    struct Civil {
-        var year: Int64
-        var month: Int
-        var day: Int
-        var hour: Int
-        var minute: Int
-        var second: Int
-    }
-
-    /// Days since 1970-01-01 for a civil date (Howard Hinnant's `days_from_civil`).
-    static func days(year: Int64, month: Int, day: Int) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let m = Int64(month)
-        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The civil date for days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    static func date(days: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = Int(dayOfYear - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    /// The local civil time of `time` (its instant shifted by its offset).
-    static func civil(_ time: GoTime) -> Civil {
-        let local = time.secondsSinceEpoch + Int64(time.utcOffset)
-        let (days, secondsOfDay) = floorDivide(local, 86_400)
-        let date = date(days: days)
-        return Civil(year: date.year, month: date.month, day: date.day,
-                     hour: Int(secondsOfDay / 3600), minute: Int(secondsOfDay % 3600 / 60),
-                     second: Int(secondsOfDay % 60))
-    }
-
-    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        let (q, r) = value.quotientAndRemainder(dividingBy: divisor)
-        return r < 0 ? (q - 1, r + divisor) : (q, r)
+    /// The wall time of `time` at its own offset.
+    static func civil(_ time: GoTime) -> CivilTime {
+        CivilTime(secondsSinceEpoch: time.secondsSinceEpoch, utcOffset: Int(time.utcOffset))
     }
 
     static func format(_ time: GoTime) -> String {
@@ -67,22 +24,7 @@ enum GoTimeFormat {
         return out
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-
-    static func isLeap(_ year: Int64) -> Bool {
-        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-    }
-
-    static func daysIn(month: Int, year: Int64) -> Int {
-        switch month {
-        case 2: return isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    private static func pad(_ value: Int64, _ width: Int) -> String { CivilTime.pad(value, width) }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fffffffff](Z|±hh:mm)`.
     static func parse(_ text: String) throws(GoTime.ParseError) -> GoTime {
@@ -117,7 +59,8 @@ enum GoTimeFormat {
         guard (1...12).contains(month) else { throw fail("month \(month) is out of range") }
         try expect("-", "month")
         let day = try number(2, "day")
-        guard day >= 1 && day <= daysIn(month: month, year: Int64(year)) else {
+        var civil = CivilTime(year: Int64(year), month: month, day: day)
+        guard civil.hasValidDate else {
             throw fail("day \(day) is out of range for month \(month) of \(year)")
         }
         try expect("T", "date")
@@ -163,8 +106,7 @@ enum GoTimeFormat {
         }
         guard index == bytes.count else { throw fail("unexpected text after the time zone offset") }
 
-        let localSeconds = days(year: Int64(year), month: month, day: day) * 86_400
-            + Int64(hour * 3600 + minute * 60 + second)
-        return GoTime(unchecked: localSeconds - Int64(offset), nanoseconds: Int32(nanos), utcOffset: Int32(offset))
+        (civil.hour, civil.minute, civil.second) = (hour, minute, second)
+        return GoTime(unchecked: civil.secondsSinceEpoch(utcOffset: offset), nanoseconds: Int32(nanos), utcOffset: Int32(offset))
     }
 }

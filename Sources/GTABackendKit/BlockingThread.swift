@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Synchronization
 
@@ -12,8 +13,7 @@ import Synchronization
 package final class BlockingThread: @unchecked Sendable {
     // @unchecked: `queue` and `stopped` are only touched while `condition` is locked.
     private let condition = NSCondition()
-    private var queue: [(() -> Void)?] = []
-    private var head = 0
+    private var queue: Deque<() -> Void> = []
     private var stopped = false
     private let name: String
     /// The thread's `pthread_self()`, once it runs (0 before).
@@ -32,25 +32,16 @@ package final class BlockingThread: @unchecked Sendable {
         owner.store(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))), ordering: .releasing)
         while true {
             condition.lock()
-            while head == queue.count && !stopped {
+            while queue.isEmpty && !stopped {
                 condition.wait()
             }
-            if head == queue.count && stopped {
+            // Taken out of the queue, the work's captures are released as soon as it has run.
+            guard let item = queue.popFirst() else {
                 condition.unlock()
-                return
-            }
-            let item = queue[head]
-            queue[head] = nil  // release what the work captured as soon as it has run
-            head += 1
-            if head == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head > 64 && head * 2 > queue.count {
-                queue.removeFirst(head)
-                head = 0
+                return  // stopped, and nothing is left
             }
             condition.unlock()
-            item?()
+            item()
         }
     }
 

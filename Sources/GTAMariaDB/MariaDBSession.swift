@@ -1,0 +1,112 @@
+import CMariaDB
+import Foundation
+import GTA
+
+/// Opening a Connector/C session: the options (timeouts, character set, protocol, TLS), the
+/// connect itself, the TLS check, and the session setup (collation and time zone).
+///
+/// Used only on the new connection's thread.
+enum MariaDBSession {
+    /// An open session.
+    struct Opened {
+        let handle: UnsafeMutablePointer<MYSQL>
+        let connectionID: UInt64
+        let serverVersion: String
+    }
+
+    /// Connects and sets the session up; on failure nothing is left open.
+    /// - Throws: ``MariaDBError`` of kind ``MariaDBError/Kind/connect``; its message names the
+    ///   server and user, never the password.
+    static func open(_ config: MariaDBConfiguration, time: MariaDBTime) throws -> Opened {
+        guard let h = mysql_init(nil) else {
+            throw MariaDBError(kind: .connect, message: "mysql_init failed (out of memory)")
+        }
+        do {
+            try connect(h, config)
+            // Errors of the setup itself come as kind .execute, and are reported as connect errors.
+            _ = try MariaDBTextProtocol.run(h, "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci", wantRows: false, kind: .execute, time: time)
+            try setTimeZone(h, config.timeZone, time: time)
+        } catch let error as MariaDBError where error.kind != .connect {
+            mysql_close(h)
+            throw MariaDBError(
+                kind: .connect, errno: error.errno, sqlState: error.sqlState,
+                message: "session setup on \(config.endpoint) failed: \(error.message)"
+            )
+        } catch {
+            mysql_close(h)
+            throw error
+        }
+        return Opened(handle: h, connectionID: UInt64(mysql_thread_id(h)), serverVersion: String(cString: mysql_get_server_info(h)))
+    }
+
+    private static func connect(_ h: UnsafeMutablePointer<MYSQL>, _ config: MariaDBConfiguration) throws {
+        var connectTimeout = config.connectTimeout.connectorSeconds
+        mysql_options(h, MYSQL_OPT_CONNECT_TIMEOUT, &connectTimeout)
+        if var read = config.readTimeout?.connectorSeconds { mysql_options(h, MYSQL_OPT_READ_TIMEOUT, &read) }
+        if var write = config.writeTimeout?.connectorSeconds { mysql_options(h, MYSQL_OPT_WRITE_TIMEOUT, &write) }
+        var off: my_bool = 0
+        var on: my_bool = 1
+        mysql_options(h, MYSQL_OPT_RECONNECT, &off)
+        mysql_options(h, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        var proto = config.unixSocket == nil ? MYSQL_PROTOCOL_TCP.rawValue : MYSQL_PROTOCOL_SOCKET.rawValue
+        mysql_options(h, MYSQL_OPT_PROTOCOL, &proto)
+        switch config.tls.mode {
+        case .disabled:
+            break
+        case .require:
+            mysql_options(h, MYSQL_OPT_SSL_ENFORCE, &on)
+            mysql_options(h, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off)
+        case .verifyCA(let ca):
+            mysql_options(h, MYSQL_OPT_SSL_ENFORCE, &on)
+            mysql_options(h, MYSQL_OPT_SSL_CA, ca)
+            mysql_options(h, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off)
+        case .verifyIdentity(let ca):
+            mysql_options(h, MYSQL_OPT_SSL_ENFORCE, &on)
+            mysql_options(h, MYSQL_OPT_SSL_CA, ca)
+            mysql_options(h, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on)
+        }
+        if config.tls.isEnabled {
+            if let cert = config.tls.clientCertificatePath { mysql_options(h, MYSQL_OPT_SSL_CERT, cert) }
+            if let key = config.tls.clientKeyPath { mysql_options(h, MYSQL_OPT_SSL_KEY, key) }
+        }
+        let host = config.unixSocket == nil ? config.host : "localhost"
+        let connected = mysql_real_connect(
+            h, host, config.user, config.password, config.database, UInt32(clamping: config.port),
+            config.unixSocket, UInt(CLIENT_MULTI_RESULTS)
+        )
+        if connected == nil {
+            throw MariaDBError.from(
+                h, kind: .connect,
+                context: "cannot connect to MariaDB at \(config.endpoint) as user '\(config.user)'"
+            )
+        }
+        if config.tls.isEnabled && mysql_get_ssl_cipher(h) == nil {
+            // Connector/C 3.3 can fall back to plain text when the server offers no TLS; a
+            // required encryption is checked here instead of trusted.
+            throw MariaDBError(
+                kind: .connect, errno: UInt32(CR_SSL_CONNECTION_ERROR),
+                message: "cannot connect to MariaDB at \(config.endpoint) as user '\(config.user)': TLS (\(config.tls)) was required but the connection is not encrypted; does the server have TLS enabled?"
+            )
+        }
+    }
+
+    /// Sets the session's `time_zone` to match `zone`, so that `NOW()` agrees with bound dates.
+    private static func setTimeZone(_ h: UnsafeMutablePointer<MYSQL>, _ zone: TimeZone, time: MariaDBTime) throws {
+        func run(_ sql: String) throws {
+            _ = try MariaDBTextProtocol.run(h, sql, wantRows: false, kind: .execute, time: time)
+        }
+        if zone.secondsFromGMT() == 0 && zone.nextDaylightSavingTimeTransition == nil {
+            try run("SET time_zone = '+00:00'")
+            return
+        }
+        do {
+            // A named zone follows daylight saving time; it needs the server's time zone tables.
+            try run("SET time_zone = '\(zone.identifier.replacingOccurrences(of: "'", with: ""))'")
+        } catch let error as MariaDBError where error.errno == UInt32(ER_UNKNOWN_TIME_ZONE) {
+            // No time zone tables: the current offset (NOW() is then off by an hour across DST).
+            let seconds = zone.secondsFromGMT()
+            let a = abs(seconds)
+            try run(String(format: "SET time_zone = '%@%02d:%02d'", seconds < 0 ? "-" : "+", a / 3600, a % 3600 / 60))
+        }
+    }
+}
