@@ -82,12 +82,6 @@ public func stop(wait: Bool) async {
 /// }
 /// ```
 public func withStop<T: Sendable>(wait: Bool, _ body: () async throws -> T) async rethrows -> T {
-    do {
-        let result = try await body()
-        await stop(wait: wait)
-        return result
-    } catch {
-        await stop(wait: wait)
-        throw error
-    }
+    guard let manager = defaultManagerBox.withLock({ $0 }) else { return try await body() }
+    return try await manager.withStop(wait: wait, body)
 }

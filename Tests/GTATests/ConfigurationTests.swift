@@ -60,3 +60,17 @@ import Testing
         try registry.register(TaskKey(String(repeating: "é", count: 64)), TaskDefinition { _, _ in })
     }
 }
+
+@Suite struct AssemblerTests {
+    @Test func anArgumentTooLargeForItsColumnIsRefusedBeforeAnySQL() throws {
+        let assembler = Assembler(defaultMarshaler: DefaultCtxMarshaler())
+        let definition = TaskDefinition(argumentType: String.self) { _, _ in }
+        let large = String(repeating: "a", count: Assembler.maximumColumnBytes)  // plus two quotes
+        #expect(throws: GTAError.definitionArgumentInvalid) {
+            try assembler.assemble(key: "k", definition: definition, context: .topLevel, argument: large)
+        }
+        let fits = String(repeating: "a", count: Assembler.maximumColumnBytes - 2)
+        let record = try assembler.assemble(key: "k", definition: definition, context: .topLevel, argument: fits)
+        #expect(record.argument?.count == Assembler.maximumColumnBytes)
+    }
+}

@@ -6,6 +6,9 @@ import Foundation
 struct Assembler: Sendable {
     let defaultMarshaler: any CtxMarshaler
 
+    /// The most a `mediumtext` column holds: 16 MiB - 1 bytes.
+    static let maximumColumnBytes = 16_777_215
+
     /// A new `initialized` row for `key`, its context and argument encoded.
     /// - Throws: ``GTAError/taskNotFound`` for a definition without a codec (never registered),
     ///   ``GTAError/definitionArgumentInvalid`` or ``GTAError/contextInvalid``.
@@ -25,6 +28,15 @@ struct Assembler: Sendable {
             argumentBytes = try codec.encode(argument)
         } catch let error as GTAError {
             throw GTAError(error.code, "task key '\(key)': \(error.message)", underlying: error.underlying)
+        }
+        // The columns are mediumtext: a larger value would fail at the server (or be cut), after
+        // the caller's transaction has done its other work. Refuse it here, before any SQL.
+        for (name, bytes) in [("argument", argumentBytes), ("context", contextBytes)] {
+            if let bytes, bytes.count > Self.maximumColumnBytes {
+                throw GTAError(
+                    .definitionArgumentInvalid,
+                    "task key '\(key)': the \(name) is \(bytes.count) bytes, more than its column holds (\(Self.maximumColumnBytes) bytes)")
+            }
         }
         let now = Date()
         return TaskRecord(
