@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "GTASQLite", targets: ["GTASQLite"]),
         .executable(name: "gta-demo", targets: ["GTADemo"]),
         .executable(name: "gta-bench", targets: ["GTABenchmark"]),
+        .executable(name: "gta-chaos", targets: ["GTAChaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -61,6 +62,11 @@ let package = Package(
         // The benchmark (BENCHMARK.md): `scripts/bench` builds it in release mode and runs it.
         .executableTarget(
             name: "GTABenchmark",
+            dependencies: ["GTA", "GTAMariaDB"]
+        ),
+        // The chaos test (`scripts/chaos`): workers, a producer, kills and server restarts, accounted.
+        .executableTarget(
+            name: "GTAChaos",
             dependencies: ["GTA", "GTAMariaDB"]
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
