@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "GTASQLite", targets: ["GTASQLite"]),
         .executable(name: "gta-demo", targets: ["GTADemo"]),
         .executable(name: "gta-bench", targets: ["GTABenchmark"]),
+        .executable(name: "gta-chaos", targets: ["GTAChaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -78,6 +79,11 @@ let package = Package(
         .executableTarget(
             name: "GTABenchmark",
             dependencies: ["GTA", "GTAMariaDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // The chaos test (`scripts/chaos`): workers, a producer, kills and server restarts, accounted.
+        .executableTarget(
+            name: "GTAChaos",
+            dependencies: ["GTA", "GTAMariaDB"]
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTABackendKitTests", dependencies: ["GTABackendKit", "GTA"]),
