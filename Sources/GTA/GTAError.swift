@@ -44,6 +44,13 @@ public struct GTAError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let notStarted = Code("task manager is not started")
         /// Swift only: a stored context could not be restored, or a context could not be stored.
         public static let contextInvalid = Code("task context is invalid")
+        /// Swift only: the connection was lost while a commit (or an autocommitted insert) was in
+        /// flight, so whether it took effect is unknown: the rows may exist. Unlike any other
+        /// error, this one does not mean "not committed". A task created that way runs all the
+        /// same if its row committed (its lease expires and it is rescued); a caller that retries
+        /// must tolerate a second task (handlers are idempotent). ``underlying`` is the
+        /// backend's error.
+        public static let commitOutcomeUnknown = Code("commit outcome unknown")
     }
 
     /// The kind of error.
@@ -96,4 +103,5 @@ public struct GTAError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let invalidTaskKey = GTAError(.invalidTaskKey)
     public static let notStarted = GTAError(.notStarted)
     public static let contextInvalid = GTAError(.contextInvalid)
+    public static let commitOutcomeUnknown = GTAError(.commitOutcomeUnknown)
 }

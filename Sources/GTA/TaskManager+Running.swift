@@ -71,17 +71,27 @@ extension TaskManager {
     /// The body's return commits; a thrown error rolls back (no task row remains, nothing runs)
     /// and is rethrown. A transaction opened on the handle is a savepoint whose tasks run only
     /// if it is released and the outer transaction commits.
+    ///
+    /// - Throws: the body's error, or the database's; ``GTAError/commitOutcomeUnknown`` when the
+    ///   connection was lost after the body returned, during the commit: the rows may exist, and
+    ///   the tasks among them run all the same (their leases expire and they are rescued).
     public func transaction<T: Sendable>(_ body: @Sendable (TaskTransaction) async throws -> T) async throws -> T {
         let pending = PendingTasks()
         let creator = self.creator
+        let bodyReturned = Signal()
         do {
             let result = try await db.transaction(isolation: nil) { tx in
-                try await body(TaskTransaction(base: tx, creator: creator, pending: pending))
+                let result = try await body(TaskTransaction(base: tx, creator: creator, pending: pending))
+                bodyReturned.fire()
+                return result
             }
             creator.dispatch(pending.take())
             return result
         } catch {
             creator.abandon(pending.take())
+            if bodyReturned.isFired, error.asDatabaseError?.isConnectionLost == true {
+                throw GTAError(.commitOutcomeUnknown, "the connection was lost during the commit", underlying: error)
+            }
             throw error
         }
     }

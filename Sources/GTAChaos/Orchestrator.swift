@@ -42,7 +42,7 @@ struct RunConfig {
         serverRestarts = try flags.int("server-restarts", short ? 1 : 2)
         serverKill9 = try flags.int("server-kill9", short ? 1 : 2)
         seed = UInt64(try flags.int("seed", 1))
-        settle = try flags.double("settle", short ? 60 : 90)
+        settle = try flags.double("settle", short ? 90 : 120)
         duration = max(5, try flags.double("duration", short ? 40 : 150))
         concurrency = max(1, try flags.int("concurrency", 4))
         managerArguments = []

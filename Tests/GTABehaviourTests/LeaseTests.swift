@@ -217,3 +217,30 @@ import Testing
         }
     }
 }
+
+/// SPEC 7: a commit whose reply is lost is named as such, never as "not committed".
+@Suite struct AmbiguousOutcomeTests {
+    @Test func aConnectionLostDuringCommitIsAnUnknownOutcome() async throws {
+        try await withTable(.mariadb) { db, table in
+            let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(RecordingLogger()))
+            try manager.register("k", TaskDefinition(argumentType: Int.self) { _, _ in })
+            let killer = try await Backend.mariadb.makeDatabase(file: "")
+            do {
+                _ = try await manager.transaction { tx in
+                    try await manager.runWithTx(tx, "k", 1)
+                    let id = try #require(try await tx.query("SELECT CONNECTION_ID() AS id", []).first?.decode(UInt64.self, "id"))
+                    // Another session kills this one after the body's last statement: the COMMIT
+                    // goes out on a dead connection and its reply never comes.
+                    try await killer.execute("KILL CONNECTION \(id)", [])
+                }
+                Issue.record("the commit on a killed connection succeeded")
+            } catch let error as GTAError {
+                #expect(error.code == .commitOutcomeUnknown)
+                #expect(error.underlying?.asDatabaseError?.isConnectionLost == true)
+            }
+            // The slot the task held was given back.
+            #expect(manager.pool.runningCount == 0)
+            await close(killer)
+        }
+    }
+}

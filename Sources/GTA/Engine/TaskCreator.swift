@@ -44,7 +44,13 @@ final class TaskCreator: Sendable {
     /// handed to the pool as soon as it committed when it was written `running`.
     func createAutocommitted(_ task: TaskRecord) async throws {
         if dryRun { return createDryRun(task, hook: nil, delayed: false) }
-        let written = try await write(task, on: db, mayRun: true)
+        let written: TaskRecord
+        do {
+            written = try await write(task, on: db, mayRun: true)
+        } catch let error where error.asDatabaseError?.isConnectionLost == true {
+            // The insert may have committed before the reply was lost.
+            throw GTAError(.commitOutcomeUnknown, "task key '\(task.taskKey)': the connection was lost during the insert", underlying: error)
+        }
         if written.taskStatus == .running { runner.schedule(written, reserved: true) }
     }
 
