@@ -3,8 +3,9 @@ import GTA
 /// Transaction control as a backend's connection spells it, for ``TransactionSkeleton``.
 package protocol TransactionalConnection: Sendable {
     /// Starts a transaction (`START TRANSACTION`, `BEGIN IMMEDIATE`), at `isolation` where the
-    /// backend has levels.
-    func beginTransaction(isolation: GTAIsolationLevel?) async throws
+    /// backend has levels. A backend whose begin waits for a lock (SQLite's write lock) waits at
+    /// most until `deadline` when one is given.
+    func beginTransaction(isolation: GTAIsolationLevel?, waitingUntil deadline: ContinuousClock.Instant?) async throws
     /// Commits the open transaction.
     func commitTransaction() async throws
     /// Rolls back whatever is open. Never throws: a connection that cannot roll back must see
@@ -20,17 +21,19 @@ package protocol TransactionalConnection: Sendable {
 /// body's return commits, a thrown error rolls back and is rethrown.
 package enum TransactionSkeleton {
     /// Runs `body` in a transaction on `connection`: begin, the body with a handle made by
-    /// `makeHandle`, then commit on return or rollback on a thrown error (rethrown). A begin or
+    /// `makeHandle`, then commit on return or rollback on a thrown error (rethrown); the begin
+    /// waits for a lock at most until `beginDeadline`. A begin or
     /// commit that fails rolls back and throws: nothing was written. The handle is ended before
     /// the commit or rollback, so that nothing it sends afterwards runs outside the transaction.
     package static func run<Connection: TransactionalConnection, Handle, T>(
         on connection: Connection,
         isolation: GTAIsolationLevel?,
+        beginDeadline: ContinuousClock.Instant? = nil,
         handle makeHandle: (TransactionState) -> Handle,
         _ body: (Handle) async throws -> T
     ) async throws -> T {
         do {
-            try await connection.beginTransaction(isolation: isolation)
+            try await connection.beginTransaction(isolation: isolation, waitingUntil: beginDeadline)
         } catch {
             await connection.rollbackTransaction()
             throw error
