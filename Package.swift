@@ -87,7 +87,7 @@ let package = Package(
         ),
         .testTarget(name: "GTATests", dependencies: ["GTA"]),
         .testTarget(name: "GTABackendKitTests", dependencies: ["GTABackendKit", "GTA"]),
-        .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA"]),
+        .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA", "CMariaDB"]),
         .testTarget(name: "GTASQLiteTests", dependencies: ["GTASQLite", "GTA"]),
         // The behaviour suite: every rule of the task library, against every backend.
         .testTarget(

@@ -66,8 +66,9 @@ extension TaskManager {
         /// not renewed for this long lost its worker and is rescued. Swift only. Must be at least
         /// three lease intervals, so that a renewal or two may fail without losing the lease. The
         /// default is 40 seconds: a killed worker's tasks run again within about a minute (up to
-        /// one lease interval since the last renewal, plus the expiry, plus one rescue interval
-        /// with its 20% stretch: 10 + 40 + 12 = 62 seconds at worst).
+        /// one lease interval since the last renewal, plus the expiry and a second for
+        /// `updated_at`'s precision, plus one rescue interval with its 20% stretch:
+        /// 10 + 41 + 12 = 63 seconds at worst).
         public var leaseExpiry: Duration = .seconds(40)
         /// How many times a task may lose its worker (be rescued) and still run again; the next
         /// loss fails it with the reason in `extra`, so that a task that kills its process does not

@@ -5,82 +5,35 @@ import Synchronization
 /// A bounded pool of connections, opened lazily up to ``ConnectionPoolConfiguration/maximum``
 /// (or handed over already open), that both backends share.
 ///
-/// When every connection is busy, ``acquire()`` waits, first come first served and without
-/// blocking a thread, for up to ``ConnectionPoolConfiguration/acquireTimeout``. A cancelled
-/// waiter leaves the queue and throws `CancellationError`. Timeouts are kept by one sweeper task
-/// per pool, sleeping until the oldest waiter's deadline, not a timer task per waiter: under
-/// contention every acquire may wait, and a cancelled sleep keeps its timer until the deadline
-/// would have passed.
+/// When every connection is busy, ``acquire(deadline:)`` waits, first come first served and
+/// without blocking a thread, for up to ``ConnectionPoolConfiguration/acquireTimeout`` (or a
+/// caller's own deadline). A cancelled waiter leaves the queue and throws `CancellationError`.
+/// Deadlines are kept by one sweeper task per pool, sleeping until the earliest one, not a timer
+/// task per waiter: under contention every acquire may wait, and a cancelled sleep keeps its
+/// timer until the deadline would have passed.
 ///
 /// ``release(_:)`` returns a connection. One that lost its link or came back inside a
 /// transaction (``PoolableConnection/unusableReason``) is closed and dropped, never handed out
 /// again; its slot goes to the next acquirer, which opens a fresh connection.
 ///
+/// A lost link (a connection released with ``PoolDropReason/linkLost``, or a failed open) starts
+/// a new generation: each connection that was idle before it is checked
+/// (``PoolableConnection/isAlive()``) before it is handed out, and dropped when the check fails.
+/// A server restart, which kills every idle connection at once, then costs one failed statement
+/// rather than one per idle connection.
+///
 /// The state sits behind a `Mutex`: taking an idle connection and releasing one are a lock and
 /// an array operation, with no actor hop.
 package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
-    private enum Grant: Sendable {
-        case connection(Connection)
-        case openSlot
-    }
-
-    private struct Waiter {
-        let id: UInt64
-        let deadline: ContinuousClock.Instant?
-        let continuation: CheckedContinuation<Grant, any Error>
-    }
-
-    private enum AcquireStep {
-        case use(Connection), open, wait, closed
-    }
-
-    /// A waiting shutdown to resume with the connections that came back.
-    private typealias Drained = (continuation: CheckedContinuation<[Connection], Never>, returned: [Connection])
+    private typealias Waiter = PoolWaiter<Connection>
+    private typealias Grant = PoolGrant<Connection>
+    private typealias State = PoolState<Connection>
 
     private enum ReleaseStep {
         case idle
         case hand(Waiter)
-        case drop(Waiter?, Drained?)
-        case returned(Drained?)
-    }
-
-    /// A shutdown that waits for the connections in use.
-    private struct Drain {
-        var returned: [Connection] = []
-        var continuation: CheckedContinuation<[Connection], Never>?
-    }
-
-    private struct State {
-        var idle: [Connection]
-        var open: Int
-        var peak: Int
-        /// In arrival order; with one timeout for all, also in deadline order.
-        var waiters: Deque<Waiter> = []
-        var nextID: UInt64 = 0
-        var closed = false
-        var drain: Drain?
-        /// Whether the task that times out waiters is running.
-        var sweeping = false
-
-        mutating func takeSlot() {
-            open += 1
-            peak = max(peak, open)
-        }
-
-        /// Frees a slot: while draining, a shutdown waits for the last one.
-        mutating func freeSlot() -> Drained? {
-            open -= 1
-            guard open == 0, let continuation = drain?.continuation, let returned = drain?.returned else { return nil }
-            drain = nil
-            return (continuation, returned)
-        }
-
-        /// The first waiter, given a slot of its own, when there is one and the pool is open.
-        mutating func waiterForFreedSlot() -> Waiter? {
-            guard !closed, let waiter = waiters.popFirst() else { return nil }
-            takeSlot()
-            return waiter
-        }
+        case drop(Waiter?, State.Drained?)
+        case returned(State.Drained?)
     }
 
     package let configuration: ConnectionPoolConfiguration
@@ -109,7 +62,7 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
         self.makeError = makeError
         self.logger = logger
         // The first initial connection is the first handed out.
-        self.state = Mutex(State(idle: initial.reversed(), open: initial.count, peak: initial.count))
+        self.state = Mutex(State(idle: initial.reversed(), open: initial.count))
     }
 
     /// The pool's counters now.
@@ -124,34 +77,45 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
 
     /// Takes a connection: an idle one, a newly opened one while below the maximum, or the next
     /// one released. Give it back with ``release(_:)``.
+    /// - Parameter deadline: when to give up waiting, if earlier than the configured acquire
+    ///   timeout.
     /// - Throws: what opening a connection throws, the backend's error for
     ///   ``ConnectionPoolFailure`` (timed out, shut down), or `CancellationError`.
-    package func acquire() async throws -> Connection {
-        let maximum = configuration.maximum
-        let step: AcquireStep = state.withLock { s in
-            if s.closed { return .closed }
-            if let c = s.idle.popLast() { return .use(c) }
-            if s.open < maximum { s.takeSlot(); return .open }
-            return .wait
-        }
-        switch step {
-        case .use(let connection): return connection
-        case .open: return try await open()
-        case .closed: throw makeError(.closed)
-        case .wait:
-            switch try await waitForGrant() {
-            case .connection(let connection): return connection
-            case .openSlot: return try await open()
+    package func acquire(deadline: ContinuousClock.Instant? = nil) async throws -> Connection {
+        while true {
+            switch try await take(deadline: deadline) {
+            case .openSlot:
+                return try await open()
+            case .connection(let connection, suspect: false):
+                return connection
+            case .connection(let connection, suspect: true):
+                if await connection.isAlive() { return connection }
+                discard(connection, reason: .linkLost)
             }
         }
     }
 
-    /// Runs `body` with a connection taken with ``acquire()`` and released when it returns or
-    /// throws.
-    package func withConnection<T>(_ body: (Connection) async throws -> T) async throws -> T {
-        let connection = try await acquire()
+    /// Runs `body` with a connection taken with ``acquire(deadline:)`` and released when it
+    /// returns or throws.
+    package func withConnection<T>(
+        deadline: ContinuousClock.Instant? = nil, _ body: (Connection) async throws -> T
+    ) async throws -> T {
+        let connection = try await acquire(deadline: deadline)
         defer { release(connection) }
         return try await body(connection)
+    }
+
+    /// An idle connection, a free slot, or (after waiting) what a release hands over.
+    private func take(deadline: ContinuousClock.Instant?) async throws -> Grant {
+        let maximum = configuration.maximum
+        let grant: Grant? = try state.withLock { s in
+            if s.closed { throw makeError(.closed) }
+            if let (connection, suspect) = s.takeIdle() { return .connection(connection, suspect: suspect) }
+            if s.open < maximum { s.takeSlot(); return .openSlot }
+            return nil
+        }
+        if let grant { return grant }
+        return try await waitForGrant(deadline: deadline)
     }
 
     /// Opens a connection for a slot already taken; gives the slot up when that fails.
@@ -173,9 +137,11 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
         return metadata
     }
 
-    /// Frees a slot (a connection that failed to open); the first waiter gets it.
+    /// Frees the slot of a connection that failed to open (a lost link, perhaps: the idle
+    /// connections are checked before use); the first waiter gets it.
     private func giveUpSlot() {
         let (waiter, drained) = state.withLock { s in
+            s.generation += 1
             let drained = s.freeSlot()
             return (s.waiterForFreedSlot(), drained)
         }
@@ -183,8 +149,21 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
         drained.map { $0.continuation.resume(returning: $0.returned) }
     }
 
-    /// Queues for the next connection or free slot.
-    private func waitForGrant() async throws -> Grant {
+    /// Closes a connection that failed its check and frees its slot; the first waiter gets it.
+    private func discard(_ connection: Connection, reason: PoolDropReason) {
+        let (waiter, drained) = state.withLock { s in
+            let drained = s.freeSlot()
+            return (s.waiterForFreedSlot(), drained)
+        }
+        logger.debug("dropping a connection", metadata: metadata(connection, reason: reason))
+        connection.closeInBackground()
+        waiter?.continuation.resume(returning: .openSlot)
+        drained.map { $0.continuation.resume(returning: $0.returned) }
+    }
+
+    /// Queues for the next connection or free slot, until the earlier of `deadline` and the
+    /// configured acquire timeout.
+    private func waitForGrant(deadline callerDeadline: ContinuousClock.Instant?) async throws -> Grant {
         let id = state.withLock { s in
             s.nextID += 1
             return s.nextID
@@ -193,23 +172,25 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
         let timeout = configuration.acquireTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
-                var startSweeper = false
+                var sweeper: (epoch: UInt64, wake: ContinuousClock.Instant)?
                 let immediate: Result<Grant, any Error>? = state.withLock { s in
                     if s.closed { return .failure(makeError(.closed)) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    if let c = s.idle.popLast() { return .success(.connection(c)) }
+                    if let (connection, suspect) = s.takeIdle() { return .success(.connection(connection, suspect: suspect)) }
                     if s.open < maximum { s.takeSlot(); return .success(.openSlot) }
-                    // The deadline is taken under the lock, so the queue stays in deadline order.
-                    let deadline = timeout.map { ContinuousClock.now + $0 }
-                    s.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
-                    if deadline != nil, !s.sweeping {
-                        s.sweeping = true
-                        startSweeper = true
+                    // Taken under the lock, configured deadlines stay in arrival order.
+                    let now = ContinuousClock.now
+                    let deadline = [timeout.map { now + $0 }, callerDeadline].compactMap { $0 }.min()
+                    if let deadline, deadline <= now {
+                        return .failure(makeError(.timedOut(after: timeout ?? .zero, maximum: maximum)))
                     }
+                    sweeper = s.enqueue(Waiter(id: id, deadline: deadline, waitingSince: now, continuation: continuation))
                     return nil
                 }
                 if let immediate { continuation.resume(with: immediate) }
-                if startSweeper { Task.detached { [weak self] in await self?.sweep() } }
+                if let sweeper {
+                    Task.detached { [weak self] in await self?.sweep(epoch: sweeper.epoch, wake: sweeper.wake) }
+                }
             }
         } onCancel: {
             let waiter: Waiter? = state.withLock { s in
@@ -220,31 +201,28 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
         }
     }
 
-    /// Times out waiters whose deadline has passed, oldest first; ends when no one waits.
-    private func sweep() async {
-        let failure = ConnectionPoolFailure.timedOut(after: configuration.acquireTimeout ?? .zero, maximum: configuration.maximum)
+    /// Times out waiters whose deadline has passed; ends when no one waits with a deadline, or
+    /// when a sweeper that wakes earlier has taken over.
+    private func sweep(epoch: UInt64, wake first: ContinuousClock.Instant) async {
+        var wake = first
         while true {
-            let now = ContinuousClock.now
-            let (expired, next): ([Waiter], ContinuousClock.Instant?) = state.withLock { s in
-                var expired: [Waiter] = []
-                while let first = s.waiters.first, let deadline = first.deadline, deadline <= now {
-                    expired.append(s.waiters.removeFirst())
-                }
-                let next = s.waiters.first?.deadline
-                if next == nil { s.sweeping = false }
-                return (expired, next)
+            try? await Task.sleep(until: wake, clock: .continuous)
+            guard let (expired, next) = state.withLock({ $0.expire(now: .now, epoch: epoch) }) else { return }
+            for waiter in expired {
+                let waited = (waiter.deadline ?? waiter.waitingSince) - waiter.waitingSince
+                waiter.continuation.resume(throwing: makeError(.timedOut(after: waited, maximum: configuration.maximum)))
             }
-            for waiter in expired { waiter.continuation.resume(throwing: makeError(failure)) }
             guard let next else { return }
-            try? await Task.sleep(until: next, clock: .continuous)
+            wake = next
         }
     }
 
-    /// Returns a connection taken with ``acquire()``: to the longest waiter, or to the idle
-    /// ones. A connection that must not be reused is closed instead and its slot freed.
+    /// Returns a connection taken with ``acquire(deadline:)``: to the longest waiter, or to the
+    /// idle ones. A connection that must not be reused is closed instead and its slot freed.
     package func release(_ connection: Connection) {
         let reason = connection.unusableReason
-        let after: ReleaseStep = state.withLock { s in
+        let step: ReleaseStep = state.withLock { s in
+            if reason == .linkLost { s.generation += 1 }
             if s.closed, s.drain != nil {
                 s.drain!.returned.append(connection)
                 return .returned(s.freeSlot())
@@ -254,12 +232,12 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
                 return .drop(s.waiterForFreedSlot(), drained)
             }
             if let waiter = s.waiters.popFirst() { return .hand(waiter) }
-            s.idle.append(connection)
+            s.keepIdle(connection)
             return .idle
         }
-        switch after {
+        switch step {
         case .idle: break
-        case .hand(let waiter): waiter.continuation.resume(returning: .connection(connection))
+        case .hand(let waiter): waiter.continuation.resume(returning: .connection(connection, suspect: false))
         case .drop(let waiter, let drained):
             if let reason { logger.debug("dropping a connection", metadata: metadata(connection, reason: reason)) }
             connection.closeInBackground()
@@ -275,14 +253,14 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
     /// connection in use is back and closes those too; without, each is closed as it comes
     /// back. A second call returns at once.
     package func shutdown(waitingForConnectionsInUse wait: Bool) async {
-        let taken: (idle: [Connection], waiters: Deque<Waiter>)? = state.withLock { s in
+        let taken: (idle: [Connection], waiters: [Waiter])? = state.withLock { s in
             guard !s.closed else { return nil }
             s.closed = true
-            let taken = (s.idle, s.waiters)
+            let taken = (s.idle.map(\.connection), Array(s.waiters))
             s.open -= s.idle.count
             s.idle = []
             s.waiters = []
-            if wait { s.drain = Drain() }
+            if wait { s.drain = PoolDrain() }
             return taken
         }
         guard let taken else { return }

@@ -5,6 +5,9 @@ package protocol PoolableConnection: AnyObject, Sendable {
     /// Why the connection must not be handed out again, or `nil` when it can be. Asked when the
     /// connection is released.
     var unusableReason: PoolDropReason? { get }
+    /// Whether the connection still reaches its server (a ping). Asked before handing out a
+    /// connection that sat idle while another one lost its link; `false` drops it.
+    func isAlive() async -> Bool
     /// Log metadata that names the connection (its server session id, say).
     var logMetadata: Logger.Metadata { get }
     /// Closes the connection and returns when it is closed.
@@ -24,7 +27,8 @@ package enum PoolDropReason: String, Sendable, Hashable {
 /// What went wrong in ``ConnectionPool/acquire()`` that is the pool's own doing; the backend
 /// turns it into its error type.
 package enum ConnectionPoolFailure: Sendable, Hashable {
-    /// No connection became free within the acquire timeout; `maximum` were all in use.
+    /// No connection became free within the acquire timeout (or the caller's deadline), `after`
+    /// that long waiting; `maximum` were all in use.
     case timedOut(after: Duration, maximum: Int)
     /// The pool was shut down.
     case closed

@@ -3,8 +3,9 @@ import GTA
 /// Transaction control as a backend's connection spells it, for ``TransactionSkeleton``.
 package protocol TransactionalConnection: Sendable {
     /// Starts a transaction (`START TRANSACTION`, `BEGIN IMMEDIATE`), at `isolation` where the
-    /// backend has levels.
-    func beginTransaction(isolation: GTAIsolationLevel?) async throws
+    /// backend has levels. A backend whose begin waits for a lock (SQLite's write lock) waits at
+    /// most until `deadline` when one is given.
+    func beginTransaction(isolation: GTAIsolationLevel?, waitingUntil deadline: ContinuousClock.Instant?) async throws
     /// Commits the open transaction.
     func commitTransaction() async throws
     /// Rolls back whatever is open. Never throws: a connection that cannot roll back must see
@@ -20,30 +21,43 @@ package protocol TransactionalConnection: Sendable {
 /// body's return commits, a thrown error rolls back and is rethrown.
 package enum TransactionSkeleton {
     /// Runs `body` in a transaction on `connection`: begin, the body with a handle made by
-    /// `makeHandle`, then commit on return or rollback on a thrown error (rethrown). A begin or
-    /// commit that fails rolls back and throws: nothing was written. The handle is ended before
+    /// `makeHandle`, then commit on return or rollback on a thrown error (rethrown); the begin
+    /// waits for a lock at most until `beginDeadline`. A begin or
+    /// commit that fails rolls back and throws: nothing was written, except when the connection
+    /// was lost during the COMMIT, which throws ``GTAError/commitOutcomeUnknown``. The handle is ended before
     /// the commit or rollback, so that nothing it sends afterwards runs outside the transaction.
     package static func run<Connection: TransactionalConnection, Handle, T>(
         on connection: Connection,
         isolation: GTAIsolationLevel?,
+        beginDeadline: ContinuousClock.Instant? = nil,
         handle makeHandle: (TransactionState) -> Handle,
         _ body: (Handle) async throws -> T
     ) async throws -> T {
         do {
-            try await connection.beginTransaction(isolation: isolation)
+            try await connection.beginTransaction(isolation: isolation, waitingUntil: beginDeadline)
         } catch {
             await connection.rollbackTransaction()
             throw error
         }
         let state = TransactionState()
+        let value: T
         do {
-            let value = try await body(makeHandle(state))
-            state.end()
-            try await connection.commitTransaction()
-            return value
+            value = try await body(makeHandle(state))
         } catch {
             state.end()
             await connection.rollbackTransaction()
+            throw error
+        }
+        state.end()
+        do {
+            try await connection.commitTransaction()
+            return value
+        } catch {
+            await connection.rollbackTransaction()
+            // The COMMIT went out and its reply was lost: it may have taken effect.
+            if (error as? any GTADatabaseError)?.isConnectionLost == true {
+                throw GTAError(.commitOutcomeUnknown, "the connection was lost during COMMIT", underlying: error)
+            }
             throw error
         }
     }

@@ -129,15 +129,24 @@ struct ChaosReport {
 /// What the processes' logs say about the library's own errors (for diagnosis, not accounting).
 struct LogCounts {
     var statusWriteErrors = 0
+    var statusWriteRetries = 0
     var claimErrors = 0
+    var rescues = 0
+    var givenUp = 0
 
     init(dir: String) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         for name in names where name.hasSuffix(".log") && (name.hasPrefix("worker-") || name.hasPrefix("producer-")) {
             guard let data = FileManager.default.contents(atPath: dir + "/" + name) else { continue }
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-                if line.contains("change running task status error") { statusWriteErrors += 1 }
-                if line.contains("claim tasks failed") { claimErrors += 1 }
+                if line.contains("final status write failed, retrying") {
+                    statusWriteRetries += 1
+                } else if line.contains("final status write failed") || line.contains("final status not written") {
+                    statusWriteErrors += 1
+                }
+                if line.contains("claiming tasks failed") { claimErrors += 1 }
+                if line.contains("task lost its worker") { rescues += 1 }
+                if line.contains("task given up") { givenUp += 1 }
             }
         }
     }
@@ -379,7 +388,9 @@ private struct Accounting {
         row("  yet a row, order or run exists (PHANTOM)", "f.phantom")
         line()
         line("rows with no producer record: \(unaccountedRows); ledger runs of tasks with no row: \(orphanRuns)")
-        line("the library's logs: \(logCounts.statusWriteErrors) final status writes that failed ('change running task status error'), \(logCounts.claimErrors) failed claims")
+        line(
+            "the library's logs: \(logCounts.statusWriteErrors) final status writes given up or refused, \(logCounts.statusWriteRetries) retried, "
+                + "\(logCounts.claimErrors) failed claims, \(logCounts.rescues) rescues, \(logCounts.givenUp) tasks given up")
 
         var failures: [String] = []
         let lost = c.total("c.lost") + c.total("u.lost")

@@ -77,6 +77,19 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
         self.timeZone = timeZone
     }
 
+    /// Checks the settings that cannot work: a ``maximumConnections`` below 1. A pool or
+    /// database made with such a configuration throws this error from every statement.
+    /// - Throws: ``MariaDBError`` of kind ``MariaDBError/Kind/invalidConfiguration`` naming the
+    ///   rule broken.
+    public func validate() throws(MariaDBError) {
+        guard maximumConnections >= 1 else {
+            throw MariaDBError(
+                kind: .invalidConfiguration,
+                message: "invalid MariaDB configuration: maximumConnections must be at least 1, not \(maximumConnections)"
+            )
+        }
+    }
+
     /// Where the server is, for messages: `"127.0.0.1:3306"` or `"unix:/path/to.sock"`.
     var endpoint: String {
         if let unixSocket { return "unix:" + unixSocket }

@@ -243,11 +243,23 @@ extension MariaDBConnection: PoolableConnection {
         return nil
     }
 
+    /// `mysql_ping`; a connection that does not answer is marked broken.
+    package func isAlive() async -> Bool {
+        let alive = try? await thread.run { [self] in
+            try guarded { h in
+                guard mysql_ping(h) == 0 else { throw MariaDBError.from(h, kind: .execute) }
+                return true
+            }
+        }
+        return alive ?? false
+    }
+
     package var logMetadata: Logging.Logger.Metadata { ["connection_id": "\(connectionID)"] }
 }
 
 extension MariaDBConnection: TransactionalConnection {
-    package func beginTransaction(isolation: GTAIsolationLevel?) async throws {
+    /// `START TRANSACTION` takes no lock, so there is nothing to wait for until `deadline`.
+    package func beginTransaction(isolation: GTAIsolationLevel?, waitingUntil deadline: ContinuousClock.Instant?) async throws {
         var begin: [String] = []
         if let isolation { begin.append("SET TRANSACTION ISOLATION LEVEL \(isolation.rawValue)") }
         begin.append("START TRANSACTION")

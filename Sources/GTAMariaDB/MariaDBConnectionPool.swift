@@ -33,15 +33,24 @@ public final class MariaDBConnectionPool: Sendable {
 
     /// The settings every connection is opened with.
     public let configuration: MariaDBConfiguration
-    private let pool: ConnectionPool<MariaDBConnection>
+    /// The shared pool, or why the configuration cannot make one.
+    private let pool: Result<ConnectionPool<MariaDBConnection>, MariaDBError>
 
-    /// Creates an empty pool; no connection is opened until the first ``acquire()``.
+    /// Creates an empty pool; no connection is opened until the first ``acquire()``. A
+    /// configuration that ``MariaDBConfiguration/validate()`` refuses makes every ``acquire()``
+    /// throw that error.
     public init(configuration: MariaDBConfiguration, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) {
         self.configuration = configuration
+        do {
+            try configuration.validate()
+        } catch {
+            pool = .failure(error)
+            return
+        }
         let endpoint = configuration.endpoint
-        pool = ConnectionPool(
+        pool = .success(ConnectionPool(
             configuration: ConnectionPoolConfiguration(
-                name: "MariaDB \(endpoint)", maximum: max(1, configuration.maximumConnections),
+                name: "MariaDB \(endpoint)", maximum: configuration.maximumConnections,
                 acquireTimeout: configuration.acquireTimeout
             ),
             logger: logger,
@@ -57,38 +66,44 @@ public final class MariaDBConnectionPool: Sendable {
                 }
             },
             open: { try await MariaDBConnection.connect(configuration: configuration) }
-        )
+        ))
     }
 
     /// The pool's counters now.
     public var statistics: Statistics {
-        let s = pool.statistics
+        guard let s = try? pool.get().statistics else {
+            return Statistics(open: 0, idle: 0, waiting: 0, peakOpen: 0, maximum: configuration.maximumConnections)
+        }
         return Statistics(open: s.open, idle: s.idle, waiting: s.waiting, peakOpen: s.peakOpen,
                           maximum: configuration.maximumConnections)
     }
 
     /// Takes a connection: an idle one, a newly opened one while below the maximum, or the next
     /// one released. Give it back with ``release(_:)``.
+    ///
+    /// After a connection lost its link, an idle connection is pinged before it is handed out
+    /// and dropped when it does not answer.
     /// - Throws: ``MariaDBError`` (connect failure, ``MariaDBError/Kind/poolTimeout``,
-    ///   ``MariaDBError/Kind/poolClosed``) or `CancellationError`.
+    ///   ``MariaDBError/Kind/poolClosed``, ``MariaDBError/Kind/invalidConfiguration``) or
+    ///   `CancellationError`.
     public func acquire() async throws -> MariaDBConnection {
-        try await pool.acquire()
+        try await pool.get().acquire()
     }
 
     /// Returns a connection taken with ``acquire()``. A broken connection, or one still inside
     /// a transaction, is closed instead of reused.
     public func release(_ connection: MariaDBConnection) {
-        pool.release(connection)
+        try? pool.get().release(connection)
     }
 
     /// Runs `body` with a pooled connection, released when `body` returns or throws.
     func withConnection<T>(_ body: (MariaDBConnection) async throws -> T) async throws -> T {
-        try await pool.withConnection(body)
+        try await pool.get().withConnection(body)
     }
 
     /// Closes the idle connections and fails waiting and later acquires with
     /// ``MariaDBError/Kind/poolClosed``. Connections in use are closed when released.
     public func shutdown() async {
-        await pool.shutdown(waitingForConnectionsInUse: false)
+        await (try? pool.get())?.shutdown(waitingForConnectionsInUse: false)
     }
 }

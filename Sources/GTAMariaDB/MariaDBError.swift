@@ -69,9 +69,11 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
 
     /// The connection to the server is gone or unusable: `CR_SERVER_GONE_ERROR` (2006),
     /// `CR_SERVER_LOST` (2013), `CR_SERVER_LOST_EXTENDED` (2055), `CR_COMMANDS_OUT_OF_SYNC`
-    /// (2014), `CR_SSL_CONNECTION_ERROR` (2026) after connecting, or a server shutdown
-    /// (`ER_SERVER_SHUTDOWN` 1053, `ER_CONNECTION_KILLED` 1927). A connection that sees one of
-    /// these marks itself broken and the pool drops it.
+    /// (2014), `CR_SSL_CONNECTION_ERROR` (2026) after connecting, a server shutdown
+    /// (`ER_SERVER_SHUTDOWN` 1053, `ER_CONNECTION_KILLED` 1927), or a packet larger than the
+    /// server's `max_allowed_packet` (`ER_NET_PACKET_TOO_LARGE` 1153, after which the server
+    /// closes the connection). A connection that sees one of these marks itself broken and the
+    /// pool drops it (and checks its idle connections before handing them out).
     public var isConnectionLost: Bool {
         Self.connectionLostCodes.contains(errno) || kind == .connectionClosed
     }
@@ -83,12 +85,21 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
             || errno == UInt32(CR_UNKNOWN_HOST)
     }
 
+    /// `ER_UNKNOWN_COM_ERROR` (1047): what a Galera node answers while it is not yet prepared
+    /// for application use (joining or desynced); another try, soon or on another node, may
+    /// succeed.
+    public var isNodeNotReady: Bool { errno == UInt32(ER_UNKNOWN_COM_ERROR) }
+
+    /// A deadlock, a lock wait timeout or a Galera node not yet ready: running the transaction
+    /// again may succeed.
+    public var isTransient: Bool { isDeadlock || isLockWaitTimeout || isNodeNotReady }
+
     /// The pool had no connection free within its acquire timeout.
     public var isPoolTimeout: Bool { kind == .poolTimeout }
 
-    /// A connect failure, a pool timeout, or `ER_UNKNOWN_COM_ERROR` (1047, a Galera node that is
-    /// not prepared): trying again later may succeed.
-    public var isUnavailable: Bool { isConnectFailure || isPoolTimeout || errno == 1047 }
+    /// A connect failure, a pool timeout, or a node not prepared (1047): trying again later may
+    /// succeed.
+    public var isUnavailable: Bool { isConnectFailure || isPoolTimeout || isNodeNotReady }
 
     /// Whether `error` is a ``MariaDBError`` with the error number `errno`; handy in a `catch`
     /// clause's `where`: `catch where MariaDBError.matches(error, errno: 1062)`.
@@ -99,7 +110,7 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
     static let connectionLostCodes: Set<UInt32> = [
         UInt32(CR_SERVER_GONE_ERROR), UInt32(CR_SERVER_LOST), UInt32(CR_SERVER_LOST_EXTENDED),
         UInt32(CR_COMMANDS_OUT_OF_SYNC), UInt32(CR_SSL_CONNECTION_ERROR),
-        UInt32(ER_SERVER_SHUTDOWN), UInt32(ER_CONNECTION_KILLED),
+        UInt32(ER_SERVER_SHUTDOWN), UInt32(ER_CONNECTION_KILLED), UInt32(ER_NET_PACKET_TOO_LARGE),
     ]
 
     /// `"MariaDB execute error 1062 (23000): Duplicate entry ..."`.
@@ -124,9 +135,14 @@ extension MariaDBError {
         )
     }
 
-    /// The statement's last error.
+    /// The statement's last error; when the statement has none, its connection's. Connector/C
+    /// keeps some errors on the connection only: a lost connection while fetching unbuffered
+    /// rows leaves the statement's errno at 0.
     static func from(statement: UnsafeMutablePointer<MYSQL_STMT>, kind: Kind) -> MariaDBError {
-        MariaDBError(
+        if mysql_stmt_errno(statement) == 0, let connection = statement.pointee.mysql, mysql_errno(connection) != 0 {
+            return from(connection, kind: kind)
+        }
+        return MariaDBError(
             kind: kind, errno: mysql_stmt_errno(statement),
             sqlState: String(cString: mysql_stmt_sqlstate(statement)),
             message: String(cString: mysql_stmt_error(statement))

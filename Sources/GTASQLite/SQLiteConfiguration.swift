@@ -48,11 +48,15 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     /// ``readerCount`` to 0, since readers would open other databases.
     public var path: String?
 
-    /// The longest a statement waits, in total, for a lock that another connection or process
-    /// holds (SQLite's busy timeout). Default: 5 seconds.
+    /// The longest a call waits, in total, for a lock that another connection or process holds
+    /// (SQLite's busy timeout) and for this database's own writer or reader connection while
+    /// other tasks use it. Default: 5 seconds.
     ///
-    /// When the time is up the statement fails with a ``SQLiteError`` whose
-    /// ``SQLiteError/isBusy`` and ``SQLiteError/isLockWaitTimeout`` are `true`.
+    /// It bounds the caller's whole wait: an autocommitted ``SQLiteDatabase/execute(_:_:)`` or
+    /// ``SQLiteDatabase/query(_:_:)``, a transaction's start (`BEGIN IMMEDIATE`) and its
+    /// `COMMIT` each wait at most this long, however many tasks queue before them. When the time
+    /// is up the call fails with a ``SQLiteError`` whose ``SQLiteError/isBusy`` and
+    /// ``SQLiteError/isLockWaitTimeout`` are `true`.
     public var busyTimeout: Duration = .seconds(5)
 
     /// How many times an autocommitted statement, `BEGIN IMMEDIATE` or `COMMIT` is tried again

@@ -66,20 +66,25 @@ final class SQLiteConnection: Sendable {
     /// Runs a statement, inside the transaction of `transaction` when given: then it is refused
     /// if that has ended by the time it reaches the connection's thread, and never retried when
     /// busy. Outside a transaction a single statement reported busy or locked is tried again
-    /// within the busy timeout and retry bound.
-    func execute(_ sql: String, _ binds: [GTAValue], in transaction: TransactionState? = nil) async throws -> GTAExecuteResult {
+    /// within the retry bound, and every wait for a lock ends by `deadline` (by default the
+    /// busy timeout from now).
+    func execute(
+        _ sql: String, _ binds: [GTAValue], in transaction: TransactionState? = nil, deadline: ContinuousClock.Instant? = nil
+    ) async throws -> GTAExecuteResult {
         let handle = self.handle
-        let retry = busyRetry(in: transaction)
+        let retry = busyRetry(in: transaction, deadline: deadline)
         return try await thread.run {
             try Self.check(transaction, sql)
             return try handle.run(sql, binds, collectingRows: false, busyRetry: retry).result
         }
     }
 
-    /// Runs a query and returns its rows, as ``execute(_:_:in:)``.
-    func query(_ sql: String, _ binds: [GTAValue], in transaction: TransactionState? = nil) async throws -> [GTARow] {
+    /// Runs a query and returns its rows, as ``execute(_:_:in:deadline:)``.
+    func query(
+        _ sql: String, _ binds: [GTAValue], in transaction: TransactionState? = nil, deadline: ContinuousClock.Instant? = nil
+    ) async throws -> [GTARow] {
         let handle = self.handle
-        let retry = busyRetry(in: transaction)
+        let retry = busyRetry(in: transaction, deadline: deadline)
         return try await thread.run {
             try Self.check(transaction, sql)
             return try handle.run(sql, binds, collectingRows: true, busyRetry: retry).rows
@@ -87,17 +92,17 @@ final class SQLiteConnection: Sendable {
     }
 
     /// Runs a query if SQLite says it only reads; otherwise runs nothing and says so.
-    func queryIfReadOnly(_ sql: String, _ binds: [GTAValue]) async throws -> QueryOutcome {
+    func queryIfReadOnly(_ sql: String, _ binds: [GTAValue], deadline: ContinuousClock.Instant) async throws -> QueryOutcome {
         let handle = self.handle
-        let retry = busyRetry(in: nil)
         return try await thread.run {
-            let outcome = try handle.run(sql, binds, collectingRows: true, busyRetry: retry, requiringReadOnly: true)
+            let outcome = try handle.run(sql, binds, collectingRows: true, busyRetry: .until(deadline), requiringReadOnly: true)
             return outcome.wasReadOnly ? .rows(outcome.rows) : .needsWriter
         }
     }
 
-    private func busyRetry(in transaction: TransactionState?) -> BusyRetry {
-        transaction == nil ? .within(handle.configuration.busyTimeout) : .never
+    private func busyRetry(in transaction: TransactionState?, deadline: ContinuousClock.Instant?) -> BusyRetry {
+        guard transaction == nil else { return .never }
+        return deadline.map(BusyRetry.until) ?? .within(handle.configuration.busyTimeout)
     }
 
     private static func check(_ transaction: TransactionState?, _ sql: String) throws {
@@ -124,6 +129,8 @@ final class SQLiteConnection: Sendable {
 extension SQLiteConnection: PoolableConnection {
     package var unusableReason: PoolDropReason? { nil }
 
+    package func isAlive() async -> Bool { true }
+
     package var logMetadata: Logging.Logger.Metadata { ["role": "\(role)"] }
 
     package func closeInBackground() {
@@ -135,10 +142,10 @@ extension SQLiteConnection: PoolableConnection {
 
 extension SQLiteConnection: TransactionalConnection {
     /// `BEGIN IMMEDIATE`: takes the database's write lock now, waiting and retrying while another
-    /// connection or process holds it. SQLite transactions are serializable: `isolation` is
-    /// ignored.
-    package func beginTransaction(isolation: GTAIsolationLevel?) async throws {
-        _ = try await execute("BEGIN IMMEDIATE", [])
+    /// connection or process holds it, until `deadline` (by default for the busy timeout).
+    /// SQLite transactions are serializable: `isolation` is ignored.
+    package func beginTransaction(isolation: GTAIsolationLevel?, waitingUntil deadline: ContinuousClock.Instant?) async throws {
+        _ = try await execute("BEGIN IMMEDIATE", [], deadline: deadline)
     }
 
     /// `COMMIT`, retried while busy (the transaction stays open until it succeeds).

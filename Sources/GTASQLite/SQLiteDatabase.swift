@@ -80,27 +80,36 @@ public final class SQLiteDatabase: GTADatabase {
             await writerConnection.close()
             throw error
         }
-        self.writer = Self.pool("writer", of: [writerConnection]) {
+        self.writer = Self.pool("writer", of: [writerConnection], busyTimeout: configuration.busyTimeout) {
             try await SQLiteConnection.open(configuration, role: .writer)
         }
-        self.readers = readerConnections.isEmpty ? nil : Self.pool("reader", of: readerConnections) {
+        self.readers = readerConnections.isEmpty ? nil : Self.pool("reader", of: readerConnections, busyTimeout: configuration.busyTimeout) {
             try await SQLiteConnection.open(configuration, role: .reader(readerCount + 1))
         }
     }
 
     /// The shared pool, full from the start with connections opened already; tasks wait for them
-    /// in FIFO order, as long as it takes. A SQLite connection is never dropped, so the pool has
-    /// no slot to open `reopen`'s connection in unless that changes.
+    /// in FIFO order, each until its call's deadline (the busy timeout from the call's start), and
+    /// then fail busy as when another process holds the lock. A SQLite connection is never
+    /// dropped, so the pool has no slot to open `reopen`'s connection in unless that changes.
     private static func pool(
-        _ name: String, of connections: [SQLiteConnection],
+        _ name: String, of connections: [SQLiteConnection], busyTimeout: Duration,
         reopen: @escaping @Sendable () async throws -> SQLiteConnection
     ) -> ConnectionPool<SQLiteConnection> {
         ConnectionPool(
             configuration: ConnectionPoolConfiguration(name: "SQLite \(name)", maximum: connections.count, acquireTimeout: nil),
             initial: connections,
             logger: Logging.Logger(label: "gta.sqlite"),
-            makeError: { _ in
-                SQLiteError(extendedResultCode: SQLiteError.Code.misuse, message: "the database is closed", context: "cannot get a \(name) connection")
+            makeError: { failure in
+                let context = "cannot get a \(name) connection"
+                guard case .timedOut = failure else {
+                    return SQLiteError(extendedResultCode: SQLiteError.Code.misuse, message: "the database is closed", context: context)
+                }
+                return SQLiteError(
+                    extendedResultCode: SQLiteError.Code.busy,
+                    message: "other tasks of this process held the \(name) connection for longer than the busy timeout (\(busyTimeout))",
+                    context: context
+                )
             },
             open: reopen
         )
@@ -124,28 +133,34 @@ public final class SQLiteDatabase: GTADatabase {
     /// order, and the result is the last statement's.
     ///
     /// A busy or locked database (another process writing) is waited for and retried within
-    /// ``SQLiteConfiguration/busyTimeout`` and ``SQLiteConfiguration/maximumBusyRetries``.
+    /// ``SQLiteConfiguration/maximumBusyRetries``; the whole call, waiting for the writer
+    /// connection included, waits at most ``SQLiteConfiguration/busyTimeout``.
     /// - Throws: ``SQLiteError``; also when called from inside one of this database's transactions.
     public func execute(_ sql: String, _ binds: [GTAValue]) async throws -> GTAExecuteResult {
         try checkNotInsideOwnTransaction(sql)
-        return try await writer.withConnection { try await $0.execute(sql, binds) }
+        let deadline = ContinuousClock.now + configuration.busyTimeout
+        return try await writer.withConnection(deadline: deadline) { try await $0.execute(sql, binds, deadline: deadline) }
     }
 
     /// Runs a query in its own transaction: on a reader when it only reads, otherwise on the writer.
     /// - Throws: ``SQLiteError``; also for a writing query called from inside one of this
     ///   database's transactions.
     public func query(_ sql: String, _ binds: [GTAValue]) async throws -> [GTARow] {
-        if let readers, case .rows(let rows) = try await readers.withConnection({ try await $0.queryIfReadOnly(sql, binds) }) {
+        let deadline = ContinuousClock.now + configuration.busyTimeout
+        if let readers,
+            case .rows(let rows) = try await readers.withConnection(deadline: deadline, { try await $0.queryIfReadOnly(sql, binds, deadline: deadline) })
+        {
             return rows
         }
         try checkNotInsideOwnTransaction(sql)
-        return try await writer.withConnection { try await $0.query(sql, binds) }
+        return try await writer.withConnection(deadline: deadline) { try await $0.query(sql, binds, deadline: deadline) }
     }
 
     /// Runs `body` in a transaction: `BEGIN IMMEDIATE`, the body, `COMMIT`.
     ///
     /// A thrown error rolls back and is rethrown. A failed `COMMIT` rolls back and throws: nothing
-    /// was written. `BEGIN IMMEDIATE` and `COMMIT` wait for another process's lock within
+    /// was written. Waiting for the writer connection and `BEGIN IMMEDIATE` together, and then
+    /// `COMMIT`, wait for other tasks and another process's lock within
     /// ``SQLiteConfiguration/busyTimeout``; statements inside the body are not retried.
     /// - Parameter isolation: ignored; SQLite transactions are serializable.
     /// - Throws: what `body` throws, or ``SQLiteError`` (``SQLiteError/isBusy`` when the lock was
@@ -156,9 +171,10 @@ public final class SQLiteDatabase: GTADatabase {
     ) async throws -> T {
         try checkNotInsideOwnTransaction("BEGIN IMMEDIATE")
         let (dialect, databaseID) = (self.dialect, ObjectIdentifier(self))
-        return try await writer.withConnection { connection in
+        let deadline = ContinuousClock.now + configuration.busyTimeout
+        return try await writer.withConnection(deadline: deadline) { connection in
             try await TransactionSkeleton.run(
-                on: connection, isolation: isolation,
+                on: connection, isolation: isolation, beginDeadline: deadline,
                 handle: { SQLiteTransactionHandle(connection: connection, state: $0, dialect: dialect, databaseID: databaseID) }
             ) { handle in
                 try await Self.$openTransactions.withValue(Self.openTransactions + [handle]) {

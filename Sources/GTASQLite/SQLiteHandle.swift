@@ -103,8 +103,8 @@ final class SQLiteHandle: @unchecked Sendable {
     }
 
     /// Prepares (or reuses) the statements of `sql`, binds `binds` across them in order and steps
-    /// them all. A single statement reported busy or locked is tried again as `busyRetry` says;
-    /// with `requiringReadOnly`, SQL that writes is not run at all.
+    /// them all. A statement reported busy or locked waits, and a single one is tried again, as
+    /// `busyRetry` says; with `requiringReadOnly`, SQL that writes is not run at all.
     func run(
         _ sql: String,
         _ binds: [GTAValue],
@@ -148,11 +148,8 @@ final class SQLiteHandle: @unchecked Sendable {
             let step = {
                 try self.step(statement, db: db, sql: sql, collectingRows: collectingRows && isLast, into: &outcome)
             }
-            if statements.count == 1 {
-                try retryingWhileBusy(db: db, statement: statement, busyRetry, step)
-            } else {
-                try step()
-            }
+            // Several statements are not retried (an earlier one has run), but wait no longer.
+            try retryingWhileBusy(db: db, statement: statement, busyRetry, retrying: statements.count == 1, step)
         }
         return outcome
     }

@@ -16,7 +16,18 @@ final class FakeConnection: PoolableConnection {
     var isClosed: Bool { closes.load(ordering: .acquiring) > 0 }
     var closeCount: Int { closes.load(ordering: .acquiring) }
 
+    private let dead = Atomic<Bool>(false)
+    private let checks = Atomic<Int>(0)
+    /// How many times the pool asked ``isAlive()``.
+    var checkCount: Int { checks.load(ordering: .acquiring) }
+
     func breakIt(_ why: PoolDropReason?) { reason.withLock { $0 = why } }
+    /// Makes ``isAlive()`` answer `false`, as a connection whose server went away.
+    func die() { dead.store(true, ordering: .releasing) }
+    func isAlive() async -> Bool {
+        checks.add(1, ordering: .relaxed)
+        return !dead.load(ordering: .acquiring)
+    }
     func close() async { closes.add(1, ordering: .releasing) }
     func closeInBackground() { closes.add(1, ordering: .releasing) }
 }
@@ -32,10 +43,14 @@ final class FakeOpener: Sendable {
     private let failures = Atomic<Int>(0)
     struct OpenFailed: Error {}
 
+    /// When set, opens wait for it to open first.
+    let gate = Mutex<Gate?>(nil)
+
     var opened: Int { count.load(ordering: .acquiring) }
     func failNext(_ n: Int) { failures.store(n, ordering: .releasing) }
 
     func open() async throws -> FakeConnection {
+        if let gate = gate.withLock({ $0 }) { await gate.wait() }
         if failures.load(ordering: .acquiring) > 0 {
             failures.subtract(1, ordering: .acquiringAndReleasing)
             throw OpenFailed()
@@ -85,4 +100,31 @@ final class Recorder<Element: Sendable>: Sendable {
     private let items = Mutex<[Element]>([])
     func append(_ item: Element) { items.withLock { $0.append(item) } }
     var all: [Element] { items.withLock { $0 } }
+}
+
+/// Holds tasks until it is opened.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let go = state.withLock { s in
+                if s.open { return true }
+                s.waiting.append(continuation)
+                return false
+            }
+            if go { continuation.resume() }
+        }
+    }
+
+    var waiting: Int { state.withLock { $0.waiting.count } }
+
+    func open() {
+        let waiting = state.withLock { s in
+            s.open = true
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
 }

@@ -17,7 +17,9 @@ final class RecordingConnection: TransactionalConnection {
         if failing.withLock({ $0.contains(where: { sql.hasPrefix($0) }) }) { throw Refused(sql: sql) }
     }
 
-    func beginTransaction(isolation: GTAIsolationLevel?) async throws { try send("BEGIN \(isolation?.rawValue ?? "")") }
+    func beginTransaction(isolation: GTAIsolationLevel?, waitingUntil deadline: ContinuousClock.Instant?) async throws {
+        try send("BEGIN \(isolation?.rawValue ?? "")")
+    }
     func commitTransaction() async throws { try send("COMMIT") }
     func rollbackTransaction() async { try? send("ROLLBACK") }
     func runControl(_ sql: String, in state: TransactionState) async throws {

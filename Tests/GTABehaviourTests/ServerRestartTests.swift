@@ -32,6 +32,34 @@ import Testing
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    @Test func aRestartCostsThePoolOneFailedStatement() async throws {
+        let url = try Self.server("start")
+        defer { _ = try? Self.server("stop") }
+        var configuration = try MariaDBConfiguration(url: url)
+        configuration.maximumConnections = 4
+        configuration.connectTimeout = .seconds(2)
+        let db = MariaDBDatabase(configuration: configuration)
+        var held: [MariaDBConnection] = []
+        for _ in 0..<4 { held.append(try await db.pool.acquire()) }
+        for connection in held { db.pool.release(connection) }
+        #expect(db.pool.statistics.idle == 4)
+
+        try Self.server("restart")
+
+        // Every idle connection died with the server. The first statement meets one; the pool
+        // then checks the other idle connections before handing them out.
+        var lost = 0
+        for _ in 0..<4 {
+            do {
+                _ = try await db.query("SELECT 1 AS one", [])
+            } catch let error as MariaDBError where error.isConnectionLost {
+                lost += 1
+            }
+        }
+        #expect(lost == 1)
+        await db.shutdown()
+    }
+
     @Test func theManagerGoesOnAfterAServerRestart() async throws {
         let url = try Self.server("start")
         defer { _ = try? Self.server("stop") }

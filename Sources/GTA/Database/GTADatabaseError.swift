@@ -11,6 +11,8 @@ public protocol GTADatabaseError: Error, Sendable {
     var isLockWaitTimeout: Bool { get }
     /// The connection to the server is gone (MySQL client errors 2006, 2013 and friends).
     var isConnectionLost: Bool { get }
+    /// Running the transaction again may succeed; by default a deadlock or a lock wait timeout.
+    var isTransient: Bool { get }
     /// The server cannot be reached or is not ready now (a connect failure, a pool without a
     /// free connection in time, a cluster node not prepared): trying again later may succeed.
     /// The default is `false`.

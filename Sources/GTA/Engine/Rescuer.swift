@@ -35,8 +35,10 @@ struct Rescuer: Sendable {
         var total = 0
         while !Task.isCancelled {
             do {
-                let rescued = try await store.rescue(
-                    keys: keys, expiredBefore: Date().addingTimeInterval(-expiry.timeInterval), lostLimit: limit, limit: Self.batch, on: db)
+                // `updated_at` keeps whole seconds (a renewal at 12:00:00.9 may read 12:00:00): one
+                // second more, so that a lease renewed in time never looks expired.
+                let cutoff = Date().addingTimeInterval(-expiry.timeInterval - 1)
+                let rescued = try await store.rescue(keys: keys, expiredBefore: cutoff, lostLimit: limit, limit: Self.batch, on: db)
                 for row in rescued {
                     let metadata = Logger.Metadata.task(
                         row.id, row.key, ["previous_owner": "\(row.previousOwner ?? "")", "lost": "\(row.extra.lost)"])
