@@ -9,47 +9,6 @@ struct ChaosReport {
     var text: String
     var failed: Bool
 
-    // MARK: Inputs
-
-    enum Outcome {
-        case ok
-        case unknown(String)
-        case failed(String)
-        /// A `begin` with no outcome: the producer was killed during the call.
-        case inFlight
-    }
-
-    struct Call {
-        var uuid: String
-        var path: CreationPath
-        var outcome: Outcome = .inFlight
-    }
-
-    struct Row {
-        var id: UInt64
-        var status: String
-        var path: CreationPath?
-    }
-
-    struct Run {
-        var pid: Int64
-        var startedUs: Int64
-    }
-
-    struct Event {
-        var us: Int64
-        var kind: String
-        var pid: Int64
-        var detail: String
-    }
-
-    /// Why a handler ran again after an earlier run.
-    enum Explanation: String {
-        case kill = "a kill of the earlier run's process"
-        case crash = "the earlier run's process died by itself"
-        case server = "a server restart or kill -9"
-    }
-
     static func build(dir: String, db: any GTADatabase, settleSeconds: Double, seed: UInt64, asked: Int) async throws -> ChaosReport {
         // The producer's record.
         var calls: [String: Call] = [:]
@@ -123,32 +82,6 @@ struct ChaosReport {
             orders[try row.decode(String.self, "uuid")] = CreationPath(rawValue: try row.decode(String.self, "path"))
         }
         return (rows, runs, orders)
-    }
-}
-
-/// What the processes' logs say about the library's own errors (for diagnosis, not accounting).
-struct LogCounts {
-    var statusWriteErrors = 0
-    var statusWriteRetries = 0
-    var claimErrors = 0
-    var rescues = 0
-    var givenUp = 0
-
-    init(dir: String) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        for name in names where name.hasSuffix(".log") && (name.hasPrefix("worker-") || name.hasPrefix("producer-")) {
-            guard let data = FileManager.default.contents(atPath: dir + "/" + name) else { continue }
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-                if line.contains("final status write failed, retrying") {
-                    statusWriteRetries += 1
-                } else if line.contains("final status write failed") || line.contains("final status not written") {
-                    statusWriteErrors += 1
-                }
-                if line.contains("claiming tasks failed") { claimErrors += 1 }
-                if line.contains("task lost its worker") { rescues += 1 }
-                if line.contains("task given up") { givenUp += 1 }
-            }
-        }
     }
 }
 
@@ -424,21 +357,5 @@ private struct Accounting {
             for f in failures { line("  - " + f) }
         }
         return ChaosReport(text: out, failed: !failures.isEmpty)
-    }
-}
-
-/// `gta-chaos report --url URL --dir DIR [--settle S] [--seed S] [--tasks N]`: the accounting
-/// again, from a finished run's files and database.
-enum ReportCommand {
-    static func main(_ arguments: [String]) async throws -> Int32 {
-        let flags = try Flags(arguments)
-        try flags.check(allowed: ["url", "dir", "settle", "seed", "tasks"])
-        let db = try MariaDBDatabase(url: try flags.required("url"))
-        let report = try await ChaosReport.build(
-            dir: try flags.required("dir"), db: db, settleSeconds: try flags.double("settle", 0),
-            seed: UInt64(try flags.int("seed", 0)), asked: try flags.int("tasks", 0))
-        await db.shutdown()
-        emit(report.text)
-        return report.failed ? 1 : 0
     }
 }
