@@ -25,6 +25,9 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
     public private(set) var connectionID: UInt64 = 0
     /// The server's version string, such as `"10.11.19-MariaDB"`.
     public private(set) var serverVersion: String = ""
+    /// The server's `max_allowed_packet`: a statement whose values come near it is refused
+    /// before it is sent (the server would close the connection on it).
+    public private(set) var maxAllowedPacket: Int = 16 << 20
     /// MySQL / MariaDB SQL.
     public var dialect: any GTADialect { MariaDBDatabase.dialect }
 
@@ -72,6 +75,7 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
                 connection.handle = opened.handle
                 connection.connectionID = opened.connectionID
                 connection.serverVersion = opened.serverVersion
+                connection.maxAllowedPacket = opened.maxAllowedPacket
             }
         } catch {
             connection.state.bitwiseOr(closedBit, ordering: .relaxed)
@@ -166,6 +170,23 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
 
     /// Runs `work` with the open handle; marks the connection broken on a lost connection and
     /// records whether a transaction is open.
+    /// Refuses, before anything is sent, a statement whose SQL and values would not fit in one
+    /// packet of the server's (`max_allowed_packet`), with a little room for the protocol.
+    private func refuseOversized(_ sql: String, _ binds: [GTAValue]) throws {
+        var size = sql.utf8.count + 64
+        for value in binds {
+            switch value {
+            case .string(let text): size += text.utf8.count + 9
+            case .bytes(let bytes): size += bytes.count + 9
+            default: size += 9
+            }
+        }
+        guard size > maxAllowedPacket else { return }
+        throw MariaDBError(
+            kind: .valueTooLarge,
+            message: "a statement of about \(size) bytes is larger than the server's max_allowed_packet (\(maxAllowedPacket)); not sent")
+    }
+
     private func guarded<T>(_ work: (UnsafeMutablePointer<MYSQL>) throws -> T) throws -> T {
         let flags = state.load(ordering: .relaxed)
         guard let h = handle, flags & Self.closedBit == 0 else {
@@ -193,7 +214,8 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
     }
 
     private func perform(_ sql: String, _ binds: [GTAValue], wantRows: Bool) throws -> (GTAExecuteResult, [GTARow]) {
-        try guarded { h in
+        try refuseOversized(sql, binds)
+        return try guarded { h in
             guard let statement = try statement(h, for: sql, parameterless: binds.isEmpty) else {
                 return try MariaDBTextProtocol.run(h, sql, wantRows: wantRows, kind: .execute, time: time)
             }

@@ -37,6 +37,8 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
         case connectionClosed
         /// A configuration or URL could not be used.
         case invalidConfiguration
+        /// A statement larger than the server's `max_allowed_packet`, refused before it was sent.
+        case valueTooLarge
     }
 
     /// The MySQL / MariaDB error number (`mysql_errno`, such as 1062), or 0 for an error the
@@ -93,6 +95,10 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
     /// A deadlock, a lock wait timeout or a Galera node not yet ready: running the transaction
     /// again may succeed.
     public var isTransient: Bool { isDeadlock || isLockWaitTimeout || isNodeNotReady }
+
+    /// A statement too large for the server: refused before sending (``Kind/valueTooLarge``), or
+    /// `ER_NET_PACKET_TOO_LARGE` (1153) from the server.
+    public var isValueTooLarge: Bool { kind == .valueTooLarge || errno == UInt32(ER_NET_PACKET_TOO_LARGE) }
 
     /// The pool had no connection free within its acquire timeout.
     public var isPoolTimeout: Bool { kind == .poolTimeout }

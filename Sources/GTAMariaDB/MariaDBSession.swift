@@ -12,6 +12,8 @@ enum MariaDBSession {
         let handle: UnsafeMutablePointer<MYSQL>
         let connectionID: UInt64
         let serverVersion: String
+        /// The server's `max_allowed_packet`: no statement larger than this may be sent.
+        let maxAllowedPacket: Int
     }
 
     /// Connects and sets the session up; on failure nothing is left open.
@@ -21,11 +23,14 @@ enum MariaDBSession {
         guard let h = mysql_init(nil) else {
             throw MariaDBError(kind: .connect, message: "mysql_init failed (out of memory)")
         }
+        let maxAllowedPacket: Int
         do {
             try connect(h, config)
             // Errors of the setup itself come as kind .execute, and are reported as connect errors.
             _ = try MariaDBTextProtocol.run(h, "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci", wantRows: false, kind: .execute, time: time)
             try setTimeZone(h, config.timeZone, time: time)
+            let packet = try MariaDBTextProtocol.run(h, "SELECT @@max_allowed_packet AS p", wantRows: true, kind: .execute, time: time).1
+            maxAllowedPacket = (try? packet.first?.decode(Int.self, "p")) ?? nil ?? 16 << 20
         } catch let error as MariaDBError where error.kind != .connect {
             mysql_close(h)
             throw MariaDBError(
@@ -36,7 +41,9 @@ enum MariaDBSession {
             mysql_close(h)
             throw error
         }
-        return Opened(handle: h, connectionID: UInt64(mysql_thread_id(h)), serverVersion: String(cString: mysql_get_server_info(h)))
+        return Opened(
+            handle: h, connectionID: UInt64(mysql_thread_id(h)), serverVersion: String(cString: mysql_get_server_info(h)),
+            maxAllowedPacket: maxAllowedPacket)
     }
 
     private static func connect(_ h: UnsafeMutablePointer<MYSQL>, _ config: MariaDBConfiguration) throws {

@@ -14,10 +14,10 @@ import Testing
     /// `posix_spawn` and `waitpid`: the server the script leaves running must not keep the test
     /// waiting on an inherited pipe.
     @discardableResult
-    static func server(_ command: String) throws -> String {
+    static func server(_ command: String, environment: String = "") throws -> String {
         let output = "/tmp/gta-restart-\(getpid())-\(command).out"
         let script = root.appendingPathComponent("scripts/mariadb").path
-        let line = "GTA_DB_TLS=off GTA_DB_PORT=\(20000 + getpid() % 10000) GTA_DB_DIR=/tmp/gta-restart-test-\(getpid()) '\(script)' \(command) >'\(output)' 2>&1 </dev/null"
+        let line = "\(environment) GTA_DB_TLS=off GTA_DB_PORT=\(20000 + getpid() % 10000) GTA_DB_DIR=/tmp/gta-restart-test-\(getpid()) '\(script)' \(command) >'\(output)' 2>&1 </dev/null"
         var pid: pid_t = 0
         let arguments = ["/bin/sh", "-c", line]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
@@ -149,6 +149,30 @@ import Testing
             return try rows.count == 1 && rows[0].decode(String.self, "task_status") == "succeeded"
         }
         #expect(logger.contains("WARN", "final status write failed, retrying"))
+        await manager.stop(wait: true)
+        await db.shutdown()
+    }
+
+    /// A task larger than the server's packet limit is refused before it is sent, as an invalid
+    /// argument; nothing is written and the connection goes on.
+    @Test func aTaskLargerThanThePacketLimitIsRefusedBeforeSending() async throws {
+        let url = try Self.server("start", environment: "GTA_DB_MAX_PACKET=1M")
+        defer { _ = try? Self.server("stop") }
+        var configuration = try MariaDBConfiguration(url: url)
+        configuration.maximumConnections = 1
+        let db = MariaDBDatabase(configuration: configuration)
+        try await TaskTable.create(named: "packet_tasks", on: db)
+        let manager = try TaskManager(db: db, table: "packet_tasks", options: noScanOptions(RecordingLogger()))
+        try manager.register("k", TaskDefinition(argumentType: String.self) { _, _ in })
+        let large = String(repeating: "x", count: 2 << 20)
+        await #expect(throws: GTAError.definitionArgumentInvalid) { try await manager.run("k", large) }
+        await #expect(throws: GTAError.definitionArgumentInvalid) {
+            try await manager.transaction { tx in try await manager.runBatchWithTx(tx, "k", ["small", large]) }
+        }
+        // The one connection is still good, and nothing was written.
+        let rows = try await db.query("SELECT COUNT(*) AS n FROM packet_tasks WHERE task_key = 'k'", [])
+        #expect(try rows[0].decode(Int.self, "n") == 0)
+        try await manager.run("k", "small")
         await manager.stop(wait: true)
         await db.shutdown()
     }

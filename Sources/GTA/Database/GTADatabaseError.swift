@@ -17,10 +17,14 @@ public protocol GTADatabaseError: Error, Sendable {
     /// free connection in time, a cluster node not prepared): trying again later may succeed.
     /// The default is `false`.
     var isUnavailable: Bool { get }
+    /// A statement or value too large for the server or its column, refused whole. The
+    /// default is `false`.
+    var isValueTooLarge: Bool { get }
 }
 
 extension GTADatabaseError {
     public var isUnavailable: Bool { false }
+    public var isValueTooLarge: Bool { false }
 
     /// A deadlock or a lock wait timeout: running the transaction again may succeed.
     public var isTransient: Bool { isDeadlock || isLockWaitTimeout }

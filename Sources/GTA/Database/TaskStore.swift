@@ -48,9 +48,22 @@ struct TaskStore: Sendable {
         }
     }
 
-    /// Inserts tasks in multi-row statements of up to 256 rows (their ids are not needed).
+    /// Inserts tasks in multi-row statements of up to 256 rows and about 1 MiB of values (their
+    /// ids are not needed).
     func insertMany(_ tasks: [TaskRecord], on db: any GTAExecutor) async throws {
-        for chunk in tasks.chunked(256) {
+        var chunks: [ArraySlice<TaskRecord>] = []
+        var start = tasks.startIndex, bytes = 0
+        for index in tasks.indices {
+            let size = (tasks[index].argument?.count ?? 0) + (tasks[index].context?.count ?? 0) + 128
+            if index > start, index - start == 256 || bytes + size > 1 << 20 {
+                chunks.append(tasks[start..<index])
+                start = index
+                bytes = 0
+            }
+            bytes += size
+        }
+        if start < tasks.endIndex { chunks.append(tasks[start...]) }
+        for chunk in chunks {
             let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
             var binds: [GTAValue] = []
             binds.reserveCapacity(chunk.count * 7)

@@ -67,7 +67,7 @@ final class TaskCreator: Sendable {
                 for var task in tasks.prefix(slots) {
                     task.taskStatus = .running
                     task.extra = TaskExtra(owner: owner.id, runs: 1)
-                    task.id = try await store.insert(task, on: executor)
+                    task.id = try await inserting(task.taskKey) { try await store.insert(task, on: executor) }
                     hook.append(task)
                     inserted += 1
                 }
@@ -78,7 +78,7 @@ final class TaskCreator: Sendable {
             start = slots
         }
         if start < tasks.count {
-            try await store.insertMany(Array(tasks[start...]), on: executor)
+            try await inserting(tasks[start].taskKey) { try await store.insertMany(Array(tasks[start...]), on: executor) }
         }
         if let key = tasks.first?.taskKey {
             logger.debug("tasks created", metadata: ["task.key": "\(key)", "count": "\(tasks.count)", "running": "\(start)"])
@@ -95,6 +95,15 @@ final class TaskCreator: Sendable {
         pool.release(tasks.count)
     }
 
+    /// Inserts through `body`; a row too large for the server is the argument's fault.
+    private func inserting<T>(_ key: TaskKey, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error where error.asDatabaseError?.isValueTooLarge == true {
+            throw GTAError(.definitionArgumentInvalid, "task key '\(key)': the task is too large for the server", underlying: error)
+        }
+    }
+
     /// Inserts `task`: `running` with a reserved pool slot when it `mayRun`, stop has not begun
     /// and the pool has room; `initialized` otherwise. Returns the row as written.
     private func write(_ task: TaskRecord, on executor: any GTAExecutor, mayRun: Bool) async throws -> TaskRecord {
@@ -103,14 +112,14 @@ final class TaskCreator: Sendable {
             task.taskStatus = .running
             task.extra = TaskExtra(owner: owner.id, runs: 1)
             do {
-                task.id = try await store.insert(task, on: executor)
+                task.id = try await inserting(task.taskKey) { try await store.insert(task, on: executor) }
             } catch {
                 pool.release(1)
                 throw error
             }
         } else {
             task.taskStatus = .initialized
-            task.id = try await store.insert(task, on: executor)
+            task.id = try await inserting(task.taskKey) { try await store.insert(task, on: executor) }
         }
         logger.debug("task created", metadata: .task(task.id, task.taskKey, ["task.status": "\(task.taskStatus)"]))
         return task
