@@ -74,14 +74,7 @@ import Testing
     func abnormalCheckReportsStuckRowsOnly(_ backend: Backend) async throws {
         try await withTable(backend) { db, table in
             let reported = Recorder<[UInt64]>()
-            let manager = try TaskManager(
-                db: db, table: table.name,
-                options: [
-                    .withLoggerFactory(RecordingLogger().factory), .withStorageTimeout(.seconds(3600)),
-                    .withInitializedTimeout(.seconds(4)), .withRunningTimeout(.seconds(4)),
-                    .withScanInterval(.seconds(1)), .withInstantScanInterval(.milliseconds(50)),
-                    .withCheckCallback({ _, tasks in reported.append(tasks.map(\.id).sorted()) }),
-                ])
+            let manager = try abnormalCheckManager(db, table, reported)
             let stuckRunning = try await table.insert(key: "other", status: .running, argument: "{}", age: 60)
             let stuckInitialized = try await table.insert(key: "other", status: .initialized, argument: "{}", age: 60)
             try await table.insert(key: "other", status: .running, argument: "{}", age: 1)  // young

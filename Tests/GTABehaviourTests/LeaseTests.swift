@@ -200,14 +200,7 @@ import Testing
     func theAbnormalCheckReportsRowsWithoutAKeyOrWithAnUnknownStatus(_ backend: Backend) async throws {
         try await withTable(backend) { db, table in
             let reported = Recorder<[UInt64]>()
-            let manager = try TaskManager(
-                db: db, table: table.name,
-                options: [
-                    .withLoggerFactory(RecordingLogger().factory), .withStorageTimeout(.seconds(3600)),
-                    .withInitializedTimeout(.seconds(4)), .withRunningTimeout(.seconds(4)),
-                    .withScanInterval(.seconds(1)), .withInstantScanInterval(.milliseconds(50)),
-                    .withCheckCallback({ _, tasks in reported.append(tasks.map(\.id).sorted()) }),
-                ])
+            let manager = try abnormalCheckManager(db, table, reported)
             let noKey = try await table.insert(key: "", status: .initialized, argument: "{}")
             let unknown = try await table.insert(key: "other", status: TaskStatus(rawValue: "paused"), argument: "{}")
             manager.start()

@@ -32,13 +32,18 @@ import Testing
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A database on the test's own server.
+    static func database(_ url: String, connections: Int, connectTimeout: Duration = .seconds(2)) throws -> MariaDBDatabase {
+        var configuration = try MariaDBConfiguration(url: url)
+        configuration.maximumConnections = connections
+        configuration.connectTimeout = connectTimeout
+        return MariaDBDatabase(configuration: configuration)
+    }
+
     @Test func aRestartCostsThePoolOneFailedStatement() async throws {
         let url = try Self.server("start")
         defer { _ = try? Self.server("stop") }
-        var configuration = try MariaDBConfiguration(url: url)
-        configuration.maximumConnections = 4
-        configuration.connectTimeout = .seconds(2)
-        let db = MariaDBDatabase(configuration: configuration)
+        let db = try Self.database(url, connections: 4, connectTimeout: .seconds(2))
         var held: [MariaDBConnection] = []
         for _ in 0..<4 { held.append(try await db.pool.acquire()) }
         for connection in held { db.pool.release(connection) }
@@ -76,10 +81,7 @@ import Testing
         }
         await refused.shutdown()
 
-        var configuration = try MariaDBConfiguration(url: url)
-        configuration.maximumConnections = 4
-        configuration.connectTimeout = .seconds(2)
-        let db = MariaDBDatabase(configuration: configuration)
+        let db = try Self.database(url, connections: 4, connectTimeout: .seconds(2))
         try await TaskTable.create(named: "restart_tasks", on: db)
         let logger = RecordingLogger()
         let manager = try TaskManager(
@@ -126,10 +128,7 @@ import Testing
     @Test func aFinalStatusWriteOutlivesAServerOutage() async throws {
         let url = try Self.server("start")
         defer { _ = try? Self.server("stop") }
-        var configuration = try MariaDBConfiguration(url: url)
-        configuration.maximumConnections = 4
-        configuration.connectTimeout = .seconds(1)
-        let db = MariaDBDatabase(configuration: configuration)
+        let db = try Self.database(url, connections: 4, connectTimeout: .seconds(1))
         try await TaskTable.create(named: "outage_tasks", on: db)
         let logger = RecordingLogger()
         let manager = try TaskManager(db: db, table: "outage_tasks", options: noScanOptions(logger))
@@ -158,9 +157,7 @@ import Testing
     @Test func aTaskLargerThanThePacketLimitIsRefusedBeforeSending() async throws {
         let url = try Self.server("start", environment: "GTA_DB_MAX_PACKET=1M")
         defer { _ = try? Self.server("stop") }
-        var configuration = try MariaDBConfiguration(url: url)
-        configuration.maximumConnections = 1
-        let db = MariaDBDatabase(configuration: configuration)
+        let db = try Self.database(url, connections: 1)
         try await TaskTable.create(named: "packet_tasks", on: db)
         let manager = try TaskManager(db: db, table: "packet_tasks", options: noScanOptions(RecordingLogger()))
         try manager.register("k", TaskDefinition(argumentType: String.self) { _, _ in })

@@ -194,3 +194,15 @@ extension TaskManager {
     /// The `extra` of a row this manager holds the lease of, as it writes one.
     var leaseExtra: String { #"{"owner":""# + owner.id + #"","runs":1}"# }
 }
+
+/// A manager whose abnormal check runs every two seconds and records the ids it reports.
+func abnormalCheckManager(_ db: any GTADatabase, _ table: TestTable, _ reported: Recorder<[UInt64]>) throws -> TaskManager {
+    try TaskManager(
+        db: db, table: table.name,
+        options: [
+            .withLoggerFactory(RecordingLogger().factory), .withStorageTimeout(.seconds(3600)),
+            .withInitializedTimeout(.seconds(4)), .withRunningTimeout(.seconds(4)),
+            .withScanInterval(.seconds(1)), .withInstantScanInterval(.milliseconds(50)),
+            .withCheckCallback({ _, tasks in reported.append(tasks.map(\.id).sorted()) }),
+        ])
+}
