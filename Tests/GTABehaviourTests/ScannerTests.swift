@@ -159,3 +159,26 @@ import GTASQLite
         }
     }
 }
+
+/// A claim that fills a small pool is a backlog too: the next claim does not wait for an interval.
+@Suite struct BacklogTests {
+    @Test(arguments: Backend.allCases)
+    func aSmallPoolDrainsABacklogWithoutWaitingForIntervals(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let manager = try TaskManager(
+                db: db, table: table.name,
+                options: noScanOptions(RecordingLogger(), .withPoolSize(4), .withScanInterval(.seconds(60)), .withInstantScanInterval(.seconds(30))))
+            let ran = Recorder<Int>()
+            try manager.register("k", TaskDefinition(argumentType: Int.self) { _, n in
+                try await Task.sleep(for: .milliseconds(5))
+                ran.append(n)
+            })
+            for n in 0..<40 { try await table.insert(key: "k", status: .initialized, argument: "\(n)") }
+            manager.start()
+            // Ten claims of four: with an interval between them this would take five minutes.
+            try await eventually("the backlog to drain", timeout: .seconds(20)) { ran.count == 40 }
+            #expect(Set(ran.all) == Set(0..<40))
+            await manager.stop(wait: true)
+        }
+    }
+}

@@ -7,11 +7,12 @@ import Foundation
 /// `SELECT ... FOR UPDATE SKIP LOCKED` and an optimistic update to `running`, in one short
 /// transaction, so instances never claim the same row.
 ///
-/// A scan that claims a full batch (``Scanner/batchLimit`` rows) says there is a backlog: the
-/// next claim then comes as soon as the pool has worked through half of that batch, instead of
-/// after the instant scan interval, so that draining a backlog is limited by the database rather
-/// than by the interval (and no more than about one and a half batches wait in memory). Smaller
-/// scans keep the original's timing.
+/// A claim that took every slot it had (all the free slots, up to ``Scanner/batchLimit``) says
+/// there is a backlog, whatever the pool size: the next claim then comes as soon as half of those
+/// slots are free again, instead of after the instant scan interval, so that draining a backlog is
+/// limited by the database rather than by the interval (and no more than about one and a half
+/// claims wait in memory). A claim that found fewer rows than it had slots keeps the original's
+/// timing.
 struct Scanner: Sendable {
     let registry: Registry
     let store: TaskStore
@@ -36,11 +37,12 @@ struct Scanner: Sendable {
         while !Task.isCancelled {
             var interval = config.scanInterval
             do {
-                let claimed = try await scanOnce()
+                let (claimed, filled) = try await claim()
                 unavailableDelay = config.instantScanInterval
-                if claimed >= Self.batchLimit {
-                    // A backlog: claim again once half of this batch is done.
-                    guard await pool.waitUntilRunning(below: Self.batchLimit / 2) else { return }
+                if filled, claimed > 0 {
+                    // A backlog: claim again once half of the slots this claim took are free.
+                    let running = pool.runningCount
+                    guard await pool.waitUntilRunning(below: max(1, running - (claimed + 1) / 2 + 1)) else { return }
                     continue
                 }
                 if claimed > 0 { interval = config.instantScanInterval }
@@ -71,10 +73,16 @@ struct Scanner: Sendable {
 
     /// One claim. Returns how many tasks it handed to the pool.
     func scanOnce() async throws -> Int {
+        try await claim().kept
+    }
+
+    /// One claim: how many tasks it handed to the pool, and whether it filled every slot it had
+    /// (a backlog).
+    func claim() async throws -> (kept: Int, filled: Bool) {
         let (plain, sensitive) = registry.claimableKeys()
-        guard !(plain.isEmpty && sensitive.isEmpty) else { return 0 }
+        guard !(plain.isEmpty && sensitive.isEmpty) else { return (0, false) }
         let slots = pool.reserveForClaim(upTo: Self.batchLimit)
-        guard slots > 0 else { return 0 }
+        guard slots > 0 else { return (0, false) }
         let claim: TaskStore.Claim
         do {
             claim = try await store.claim(
@@ -104,6 +112,6 @@ struct Scanner: Sendable {
             let changed = try await store.updateStatus(ids: surplus, from: .running, to: .initialized, owner: owner, on: db)
             logger.debug("claimed rows handed back for lack of pool slots", metadata: ["count": "\(surplus.count)", "changed": "\(changed)"])
         }
-        return kept
+        return (kept, claimed.count == slots)
     }
 }
