@@ -18,7 +18,7 @@ struct LogCounts {
                 } else if line.contains("final status write failed") || line.contains("final status not written") {
                     statusWriteErrors += 1
                 }
-                if line.contains("claiming tasks failed") { claimErrors += 1 }
+                if line.contains("claiming tasks failed"), !line.contains("retrying soon") { claimErrors += 1 }
                 if line.contains("task lost its worker") { rescues += 1 }
                 if line.contains("task given up") { givenUp += 1 }
             }
