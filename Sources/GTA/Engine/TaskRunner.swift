@@ -37,6 +37,8 @@ final class TaskRunner: Sendable {
                 do { try await Task.sleep(for: delay) } catch { return }
             }
             await self.execute(task, done: done)
+            // Its end is over: a later run of the same row here starts afresh.
+            self.givenUp.remove(task.id)
         }
     }
 
@@ -44,6 +46,9 @@ final class TaskRunner: Sendable {
     /// lease was lost), so their handlers are cancelled and their ends write nothing (another
     /// instance may already be running them).
     func giveUp(_ ids: [UInt64], reason: String) {
+        // Only jobs still here: an id whose job already ended must not be remembered.
+        let running = Set(pool.runningIDs)
+        let ids = ids.filter { running.contains($0) }
         guard !ids.isEmpty else { return }
         givenUp.add(ids)
         for id in ids { logger.warning("task given up: \(reason)", metadata: ["task.id": "\(id)"]) }
@@ -135,4 +140,5 @@ final class GivenUpTasks: Sendable {
     private let ids = Mutex<Set<UInt64>>([])
     func add(_ more: [UInt64]) { ids.withLock { $0.formUnion(more) } }
     func contains(_ id: UInt64) -> Bool { ids.withLock { $0.contains(id) } }
+    func remove(_ id: UInt64) { _ = ids.withLock { $0.remove(id) } }
 }
