@@ -20,6 +20,11 @@ import GTASQLite
             let stalePlain = try await table.insert(key: "plain", status: .initialized, argument: "3", age: 120)
             manager.start()
             try await eventually("the claimable rows to run") { seen.count == 2 }
+            // Their final status is written just after the handler returns.
+            try await eventually("their final status") {
+                let statuses = try await table.statuses()
+                return statuses[freshSensitive] == .succeeded && statuses[stalePlain] == .succeeded
+            }
             try await Task.sleep(for: .milliseconds(500))
             let statuses = try await table.statuses()
             #expect(statuses[staleSensitive] == .initialized)
@@ -140,12 +145,12 @@ import GTASQLite
                 try await db.transaction { tx in
                     try await tx.execute("UPDATE \(table.quoted) SET extra = '{}' WHERE task_key = 'k'", [])
                     holding.open()
-                    try await Task.sleep(for: .milliseconds(800))
+                    try await Task.sleep(for: .seconds(2))
                 }
             }
             await holding.wait()
             manager.start()
-            try await Task.sleep(for: .milliseconds(400))
+            try await eventually("a claim to meet the lock") { logger.contains("DEBUG", "claim met a lock conflict") }
             #expect(ran.count == 0)  // every claim so far met the lock
             try await holder.value
             try await eventually("the task to run once the lock is gone") {

@@ -195,13 +195,14 @@ extension TaskManager {
     var leaseExtra: String { #"{"owner":""# + owner.id + #"","runs":1}"# }
 }
 
-/// A manager whose abnormal check runs every two seconds and records the ids it reports.
+/// A manager whose abnormal check runs at once (and every ten seconds) and records the ids it
+/// reports: rows older than 20 seconds are abnormal.
 func abnormalCheckManager(_ db: any GTADatabase, _ table: TestTable, _ reported: Recorder<[UInt64]>) throws -> TaskManager {
     try TaskManager(
         db: db, table: table.name,
         options: [
             .withLoggerFactory(RecordingLogger().factory), .withStorageTimeout(.seconds(3600)),
-            .withInitializedTimeout(.seconds(4)), .withRunningTimeout(.seconds(4)),
+            .withInitializedTimeout(.seconds(20)), .withRunningTimeout(.seconds(20)),
             .withScanInterval(.seconds(1)), .withInstantScanInterval(.milliseconds(50)),
             .withCheckCallback({ _, tasks in reported.append(tasks.map(\.id).sorted()) }),
         ])

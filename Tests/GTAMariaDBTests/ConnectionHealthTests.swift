@@ -46,7 +46,7 @@ struct ConnectionHealthTests {
         #expect(!ids.contains(fresh))
     }
 
-    @Test func aPacketLargerThanMaxAllowedPacketClosesItsConnection() async throws {
+    @Test func aPacketLargerThanMaxAllowedPacketIsRefusedBeforeSending() async throws {
         let db = try testDatabase { $0.maximumConnections = 1 }
         defer { Task { await db.shutdown() } }
         let limit = try #require(try await db.query("SELECT @@max_allowed_packet AS m").first?.decode(Int.self, "m"))
@@ -54,11 +54,20 @@ struct ConnectionHealthTests {
         let first = try #require(try await db.query("SELECT CONNECTION_ID() AS id").first?.decode(UInt64.self, "id"))
         let error = await caught { _ = try await db.query("SELECT LENGTH(?) AS n", [.string(String(repeating: "x", count: limit + 1024))]) }
         let e = try #require(error as? MariaDBError)
-        #expect(e.errno == 1153)
-        #expect(e.isConnectionLost)
-        // The server closed that connection: the next statement runs at once on a new one.
+        #expect(e.kind == .valueTooLarge)
+        #expect(e.isValueTooLarge)
+        #expect(!e.isConnectionLost)
+        // Nothing was sent: the same connection goes on.
         let second = try #require(try await db.query("SELECT CONNECTION_ID() AS id").first?.decode(UInt64.self, "id"))
-        #expect(second != first)
+        #expect(second == first)
+    }
+
+    @Test func theServersPacketTooLargeErrorDropsItsConnection() {
+        // 1153 from the server (a limit lowered after connecting): the server has closed the
+        // connection, so the pool must not hand it out again.
+        let e = MariaDBError(kind: .execute, errno: 1153, message: "Got a packet bigger than 'max_allowed_packet' bytes")
+        #expect(e.isConnectionLost)
+        #expect(e.isValueTooLarge)
     }
 
     @Test func aFetchErrorWithoutItsOwnNumberTakesTheConnections() async throws {
