@@ -78,6 +78,26 @@ import Testing
         }
     }
 
+    @Test(arguments: Backend.allCases)
+    func aDryRunHandlerKnowsItsTaskAndCancelTasksChangesNothing(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            // A table that does not exist: any read or write of it would fail.
+            let manager = try TaskManager(
+                db: db, table: "no_such_table_dry_run", options: fastOptions(RecordingLogger(), .withDryRun(true)))
+            let seen = Recorder<TaskInfo>()
+            try manager.register("k", TaskDefinition(argumentType: Int.self, runTimeout: .seconds(5)) { info, _, _ in seen.append(info) })
+            manager.start()
+            try await manager.run("k", 1)
+            try await eventually("the dry-run task to run") { seen.count == 1 }
+            let info = try #require(seen.all.first)
+            #expect(info.key == "k")
+            #expect(info.attempt == 0)
+            #expect(info.runs == 0)
+            #expect(try await manager.cancelTasks([info.id], reason: "dry") == 0)
+            await manager.stop(wait: true)
+        }
+    }
+
     // MARK: Run timeouts
 
     @Test(arguments: Backend.allCases)
