@@ -51,6 +51,9 @@ public struct GTAError: Error, Sendable, Equatable, CustomStringConvertible {
         /// must tolerate a second task (handlers are idempotent). ``underlying`` is the
         /// backend's error.
         public static let commitOutcomeUnknown = Code("commit outcome unknown")
+        /// Swift only: a try of a handler ran longer than its definition's `runTimeout` and was
+        /// cancelled; it counts as a failed try.
+        public static let taskTimedOut = Code("task timed out")
     }
 
     /// The kind of error.
@@ -104,4 +107,5 @@ public struct GTAError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let notStarted = GTAError(.notStarted)
     public static let contextInvalid = GTAError(.contextInvalid)
     public static let commitOutcomeUnknown = GTAError(.commitOutcomeUnknown)
+    public static let taskTimedOut = GTAError(.taskTimedOut)
 }

@@ -3,6 +3,9 @@
 /// Go: `TaskHandler func(ctx context.Context, arg interface{}) error`.
 public typealias TaskHandler = @Sendable (ServiceContext, JSONValue?) async throws -> Void
 
+/// An untyped handler that also gets its task's ``TaskInfo`` (id, key, attempt, ...). Swift only.
+public typealias TaskInfoHandler = @Sendable (TaskInfo, ServiceContext, JSONValue?) async throws -> Void
+
 /// How a kind of task runs. Go: `gta.TaskDefinition`.
 ///
 /// ```swift
@@ -12,6 +15,10 @@ public typealias TaskHandler = @Sendable (ServiceContext, JSONValue?) async thro
 /// })
 /// // Untyped: the handler gets a JSONValue (Go: TaskDefinition{Handler: ...}, map[string]interface{}).
 /// try manager.register("audit", TaskDefinition(retryTimes: 3) { context, argument in ... })
+/// // Swift only: the handler also gets its task's id, key and attempt, and may have a run timeout.
+/// try manager.register("charge", TaskDefinition(argumentType: Charge.self, runTimeout: .seconds(30)) { info, context, charge in
+///     try await payments.charge(charge, idempotencyKey: "task-\(info.id)")
+/// })
 /// ```
 ///
 /// A handler may run more than once for one task (at-least-once): make it idempotent.
@@ -40,6 +47,17 @@ public struct TaskDefinition: Sendable {
     /// Go: `InitTimeoutSensitive`. Claim an `initialized` row only while it is younger than the
     /// initialized timeout; older rows are left for the abnormal check. The default is `false`.
     public var initTimeoutSensitive: Bool
+    /// Swift only. How long one try of the handler may run; `nil` (the default) for no limit.
+    /// Must be > 0 when given.
+    ///
+    /// When a try runs longer, its task is cancelled (Swift's cooperative cancellation:
+    /// `Task.isCancelled` turns true, `Task.sleep` and other cancellable waits throw), and the try
+    /// counts as failed with ``GTAError/taskTimedOut``: retries apply, and after the last one the
+    /// row is `failed` with the timeout in `extra`'s `last_error`. A handler that ignores
+    /// cancellation keeps running until it returns (nothing can stop a Swift task from outside);
+    /// its outcome is then the timeout failure whatever it returns, and the next retry (or the
+    /// final status) waits for it.
+    public var runTimeout: Duration?
 
     /// Encodes arguments and decodes them for the handler; `nil` without a handler.
     let codec: ArgumentCodec?
@@ -59,8 +77,9 @@ public struct TaskDefinition: Sendable {
         handler: @escaping TaskHandler
     ) {
         self.init(
-            codec: .untyped(handler), ctxMarshaler: ctxMarshaler, retryTimes: retryTimes, retryInterval: retryInterval,
-            cleanSucceeded: cleanSucceeded, initTimeoutSensitive: initTimeoutSensitive)
+            codec: .untyped { _, context, argument in try await handler(context, argument) }, ctxMarshaler: ctxMarshaler,
+            retryTimes: retryTimes, retryInterval: retryInterval, cleanSucceeded: cleanSucceeded,
+            initTimeoutSensitive: initTimeoutSensitive)
     }
 
     /// A definition whose handler gets the argument decoded into `Argument`. Go: `ArgType`.
@@ -78,8 +97,44 @@ public struct TaskDefinition: Sendable {
         handler: @escaping @Sendable (ServiceContext, Argument) async throws -> Void
     ) {
         self.init(
+            codec: .typed(argumentType) { _, context, argument in try await handler(context, argument) }, ctxMarshaler: ctxMarshaler,
+            retryTimes: retryTimes, retryInterval: retryInterval, cleanSucceeded: cleanSucceeded,
+            initTimeoutSensitive: initTimeoutSensitive)
+    }
+
+    /// A definition whose handler gets its task's ``TaskInfo`` and the argument as a generic
+    /// ``JSONValue``. Swift only; otherwise as the untyped initializer without it.
+    public init(
+        ctxMarshaler: (any CtxMarshaler)? = nil,
+        retryTimes: Int = 0,
+        retryInterval: (@Sendable (Int) -> Duration)? = nil,
+        cleanSucceeded: Bool = false,
+        initTimeoutSensitive: Bool = false,
+        runTimeout: Duration? = nil,
+        handler: @escaping TaskInfoHandler
+    ) {
+        self.init(
+            codec: .untyped(handler), ctxMarshaler: ctxMarshaler, retryTimes: retryTimes, retryInterval: retryInterval,
+            cleanSucceeded: cleanSucceeded, initTimeoutSensitive: initTimeoutSensitive)
+        self.runTimeout = runTimeout
+    }
+
+    /// A definition whose handler gets its task's ``TaskInfo`` and the argument decoded into
+    /// `Argument`. Swift only; otherwise as the typed initializer without it.
+    public init<Argument: Codable & Sendable>(
+        argumentType: Argument.Type,
+        ctxMarshaler: (any CtxMarshaler)? = nil,
+        retryTimes: Int = 0,
+        retryInterval: (@Sendable (Int) -> Duration)? = nil,
+        cleanSucceeded: Bool = false,
+        initTimeoutSensitive: Bool = false,
+        runTimeout: Duration? = nil,
+        handler: @escaping @Sendable (TaskInfo, ServiceContext, Argument) async throws -> Void
+    ) {
+        self.init(
             codec: .typed(argumentType, handler), ctxMarshaler: ctxMarshaler, retryTimes: retryTimes,
             retryInterval: retryInterval, cleanSucceeded: cleanSucceeded, initTimeoutSensitive: initTimeoutSensitive)
+        self.runTimeout = runTimeout
     }
 
     /// A definition without a handler (Go's zero value `TaskDefinition{}`); registering it
@@ -98,6 +153,7 @@ public struct TaskDefinition: Sendable {
         self.retryInterval = retryInterval
         self.cleanSucceeded = cleanSucceeded
         self.initTimeoutSensitive = initTimeoutSensitive
+        self.runTimeout = nil
     }
 
     /// The wait before retry number `attempt`.

@@ -54,8 +54,8 @@ import Testing
         let optional = TaskDefinition(argumentType: Mail?.self) { _, mail in seen.withLock { $0.append(mail) } }
         let optionalCodec = try #require(optional.codec)
         #expect(try optionalCodec.encode(nil) == nil)
-        try await optionalCodec.decode(nil)(.topLevel)
-        try await optionalCodec.decode(Array(#"{"to":"x"}"#.utf8))(.topLevel)
+        try await optionalCodec.decode(nil)(TaskInfo(id: 1, key: "k"), .topLevel)
+        try await optionalCodec.decode(Array(#"{"to":"x"}"#.utf8))(TaskInfo(id: 1, key: "k"), .topLevel)
         #expect(seen.withLock { $0 } == [nil, Mail(to: "x")])
         #expect(throws: GTAError.definitionArgumentInvalid) { try codec.decode(nil) }
         #expect(throws: GTAError.definitionArgumentInvalid) { try codec.decode(Array("[1]".utf8)) }

@@ -5,7 +5,7 @@
 /// try); nothing in between sees it as a value.
 struct ArgumentCodec: Sendable {
     /// A handler call with its argument decoded and bound.
-    typealias Call = @Sendable (ServiceContext) async throws -> Void
+    typealias Call = @Sendable (TaskInfo, ServiceContext) async throws -> Void
 
     /// The argument type, or `nil` for ``JSONValue``.
     let argumentType: Any.Type?
@@ -14,8 +14,8 @@ struct ArgumentCodec: Sendable {
     /// Decodes stored JSON and binds it to the handler.
     let decode: @Sendable ([UInt8]?) throws -> Call
 
-    /// For a ``TaskHandler``: any `Encodable` in, a ``JSONValue`` out.
-    static func untyped(_ handler: @escaping TaskHandler) -> ArgumentCodec {
+    /// For an untyped handler: any `Encodable` in, a ``JSONValue`` out.
+    static func untyped(_ handler: @escaping TaskInfoHandler) -> ArgumentCodec {
         ArgumentCodec(
             argumentType: nil,
             encode: { argument in
@@ -24,13 +24,13 @@ struct ArgumentCodec: Sendable {
             },
             decode: { bytes in
                 let value = try bytes.map { try GoJSONDecoder().decode(JSONValue.self, from: $0) }
-                return { context in try await handler(context, value) }
+                return { info, context in try await handler(info, context, value) }
             })
     }
 
     /// For a typed handler: exactly `Argument` in, `Argument` out.
     static func typed<Argument: Codable & Sendable>(
-        _: Argument.Type, _ handler: @escaping @Sendable (ServiceContext, Argument) async throws -> Void
+        _: Argument.Type, _ handler: @escaping @Sendable (TaskInfo, ServiceContext, Argument) async throws -> Void
     ) -> ArgumentCodec {
         // Whether `Argument` is an `Optional`, and its `nil` (a Sendable value, unlike the metatype).
         let none: Argument? = (Argument.self as? any _OptionalArgument.Type)?.noneValue as? Argument
@@ -63,7 +63,7 @@ struct ArgumentCodec: Sendable {
                             .definitionArgumentInvalid, "argument does not decode as \(Argument.self): \(error)", underlying: error)
                     }
                 }
-                return { context in try await handler(context, argument) }
+                return { info, context in try await handler(info, context, argument) }
             })
     }
 

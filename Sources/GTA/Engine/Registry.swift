@@ -27,6 +27,9 @@ final class Registry: Sendable {
         guard definition.retryTimes >= 0 else {
             throw GTAError(.optionInvalid, "task key '\(key)': retry times must be >= 0, got \(definition.retryTimes)")
         }
+        if let runTimeout = definition.runTimeout, runTimeout <= .zero {
+            throw GTAError(.optionInvalid, "task key '\(key)': run timeout must be > 0, got \(runTimeout.readable)")
+        }
         if key.isBuiltin {
             guard let builtin = definition.builtin, builtin.rowID != 0 else {
                 throw GTAError(.definitionPrimaryKeyEmpty, "built-in task '\(key)' has no row id")

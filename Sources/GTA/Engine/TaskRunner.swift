@@ -101,7 +101,12 @@ final class TaskRunner: Sendable {
                 logger.warning("retrying task", metadata: .task(task.id, task.taskKey, ["attempt": "\(attempt)"]))
             }
             do {
-                try await ServiceContext.withValue(context) { try await call(context) }
+                let info = TaskInfo(task, attempt: attempt)
+                try await RunTimeout.run(definition.runTimeout, task: task) {
+                    try await TaskInfo.$current.withValue(info) {
+                        try await ServiceContext.withValue(context) { try await call(info, context) }
+                    }
+                }
                 return (attempt + 1, nil)
             } catch {
                 lastError = "\(error)"
