@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        // Metrics and tracing (Docs/operations.md): two small API packages with no-op defaults;
+        // an application picks the backend (Prometheus, OpenTelemetry, ...) by bootstrapping it.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // Only the benchmark executable uses it; a user linking GTA alone never builds it.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
@@ -29,6 +33,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceContextModule", package: "swift-service-context"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // What both backends are built from: the connection thread, the connection pool, the
@@ -85,7 +91,10 @@ let package = Package(
             name: "GTAChaos",
             dependencies: ["GTA", "GTAMariaDB"]
         ),
-        .testTarget(name: "GTATests", dependencies: ["GTA"]),
+        .testTarget(
+            name: "GTATests",
+            dependencies: ["GTA", .product(name: "InMemoryTracing", package: "swift-distributed-tracing")]
+        ),
         .testTarget(name: "GTABackendKitTests", dependencies: ["GTABackendKit", "GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA", "CMariaDB"]),
         .testTarget(name: "GTASQLiteTests", dependencies: ["GTASQLite", "GTA"]),
@@ -95,6 +104,8 @@ let package = Package(
             dependencies: [
                 "GTA", "GTAMariaDB", "GTASQLite",
                 .product(name: "ServiceContextModule", package: "swift-service-context"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             exclude: ["Fixtures"]
         ),

@@ -1,3 +1,6 @@
+import Metrics
+import Tracing
+
 /// Receives the abnormal tasks the built-in check found.
 /// Go: `func(logger Logger, abnormalTasks []Task)`.
 public typealias CheckCallback = @Sendable (Logger, [TaskRecord]) async -> Void
@@ -45,8 +48,9 @@ extension TaskManager {
         /// The pause after a scan that found work. Go: `WithInstantScanInterval`. Must be > 0 and
         /// <= ``scanInterval``. The default is 100 milliseconds.
         public var instantScanInterval: Duration = .milliseconds(100)
-        /// Stores and restores the caller's context. Go: `WithCtxMarshaler`. The default stores
-        /// nothing (``DefaultCtxMarshaler``).
+        /// Stores and restores the caller's context. Go: `WithCtxMarshaler`. The default
+        /// (``DefaultCtxMarshaler``) stores the trace context when a tracing instrument is
+        /// bootstrapped, and otherwise nothing, as the Go original's default.
         public var ctxMarshaler: any CtxMarshaler = DefaultCtxMarshaler()
         /// Receives abnormal tasks. Go: `WithCheckCallback`. The default
         /// (``defaultCheckCallback``) logs their number and each one's id, key and status.
@@ -78,6 +82,29 @@ extension TaskManager {
         /// written and renewed when it is off. The default is `true`.
         public var rescue: Bool = true
 
+        /// Whether the manager records metrics (``metricsFactory``, `Docs/operations.md`). Swift
+        /// only. With no factory given and no swift-metrics backend bootstrapped, nothing is
+        /// recorded and the queue query is not sent, whatever this says. The default is `true`.
+        public var metrics: Bool = true
+        /// The swift-metrics factory the manager's metrics are made with, once, when the manager
+        /// is made; `nil` takes the global `MetricsSystem.factory` then (bootstrap it first).
+        /// Swift only. The default is `nil`.
+        public var metricsFactory: (any MetricsFactory)? = nil
+        /// The start of every metric's name, such as `gta_` in `gta_tasks_created_total`: give two
+        /// managers in one process different prefixes to keep their series apart. Swift only.
+        /// Letters, digits, `_` and `:` only (a Prometheus name), not starting with a digit; may be
+        /// empty. The default is `"gta_"`.
+        public var metricsPrefix: String = "gta_"
+        /// How often the instance counts the waiting (`initialized`) rows of its keys and the age of
+        /// the oldest, for `gta_tasks_waiting` and `gta_queue_lag_seconds`: one grouped query per
+        /// interval. `nil` sends no query. Swift only. Must be > 0 when set. The default is 15 seconds.
+        public var queueMetricsInterval: Duration? = .seconds(15)
+        /// The tracer that makes a span around each handler run, a child of the context that
+        /// created the task (see ``TracingCtxMarshaler``); `nil` takes swift-distributed-tracing's
+        /// `InstrumentationSystem.tracer` at each run (a no-op until one is bootstrapped). Swift
+        /// only. The default is `nil`.
+        public var tracer: (any Tracer)? = nil
+
         /// The original's defaults.
         public init() {}
 
@@ -100,6 +127,10 @@ extension TaskManager {
                 throw fail("lease expiry (\(leaseExpiry.readable)) must be >= 3 lease intervals (\((leaseInterval * 3).readable))")
             }
             if rescueLimit < 0 { throw fail("rescue limit must be >= 0, got \(rescueLimit)") }
+            if let queueMetricsInterval { try positive(queueMetricsInterval, "queue metrics interval") }
+            if !Self.isMetricsPrefix(metricsPrefix) {
+                throw fail("metrics prefix '\(metricsPrefix)' must be letters, digits, '_' and ':', not starting with a digit")
+            }
             if initializedTimeout > storageTimeout {
                 throw fail("initialized timeout (\(initializedTimeout.readable)) must be <= storage timeout (\(storageTimeout.readable))")
             }
@@ -112,6 +143,13 @@ extension TaskManager {
             if instantScanInterval > scanInterval {
                 throw fail("instant scan interval (\(instantScanInterval.readable)) must be <= scan interval (\(scanInterval.readable))")
             }
+        }
+
+        /// Whether `prefix` may start a Prometheus metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`, or empty.
+        static func isMetricsPrefix(_ prefix: String) -> Bool {
+            func allowed(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c == "_" || c == ":" || c.properties.isAlphabetic || ("0"..."9").contains(c)) }
+            guard let first = prefix.unicodeScalars.first else { return true }
+            return !("0"..."9").contains(first) && prefix.unicodeScalars.allSatisfy(allowed)
         }
 
         /// The logger for the manager's own context.

@@ -1,3 +1,6 @@
+import Metrics
+import Tracing
+
 /// One setting for ``TaskManager/init(db:table:_:)``: Go's `gta.Option`, written `.withXxx(...)`.
 ///
 /// ```swift
@@ -52,7 +55,8 @@ public struct Option: Sendable {
         Option { $0.instantScanInterval = duration }
     }
 
-    /// Go: `WithCtxMarshaler`. The default stores nothing.
+    /// Go: `WithCtxMarshaler`. The default stores the trace context when a tracing instrument is
+    /// bootstrapped, and otherwise nothing.
     public static func withCtxMarshaler(_ marshaler: any CtxMarshaler) -> Option {
         Option { $0.ctxMarshaler = marshaler }
     }
@@ -95,6 +99,35 @@ extension Option {
     /// Swift only: whether this instance rescues expired leases of its keys. The default is `true`.
     public static func withRescue(_ flag: Bool) -> Option {
         Option { $0.rescue = flag }
+    }
+
+    /// Swift only: whether the manager records metrics. The default is `true` (nothing is
+    /// recorded until a swift-metrics backend is bootstrapped or a factory given).
+    public static func withMetrics(_ flag: Bool) -> Option {
+        Option { $0.metrics = flag }
+    }
+
+    /// Swift only: the swift-metrics factory the manager's metrics are made with. The default is
+    /// the global `MetricsSystem.factory` when the manager is made.
+    public static func withMetricsFactory(_ factory: any MetricsFactory) -> Option {
+        Option { $0.metricsFactory = factory }
+    }
+
+    /// Swift only: the start of every metric's name. Letters, digits, `_` and `:`. The default is `"gta_"`.
+    public static func withMetricsPrefix(_ prefix: String) -> Option {
+        Option { $0.metricsPrefix = prefix }
+    }
+
+    /// Swift only: how often the waiting rows are counted for the queue gauges; `nil` sends no
+    /// query. Must be > 0. The default is 15 seconds.
+    public static func withQueueMetricsInterval(_ interval: Duration?) -> Option {
+        Option { $0.queueMetricsInterval = interval }
+    }
+
+    /// Swift only: the tracer of the span around each handler run. The default is
+    /// `InstrumentationSystem.tracer`.
+    public static func withTracer(_ tracer: any Tracer) -> Option {
+        Option { $0.tracer = tracer }
     }
 }
 

@@ -1,8 +1,8 @@
 extension TaskManager: Service {
     /// Runs the manager as a swift-service-lifecycle `Service`: the scanner, the built-in
-    /// monitors and the rescuer of expired leases run in child tasks (and the lease keeper beside
-    /// them, until the stop is complete) until ``stop(wait:)`` is called, a graceful shutdown begins,
-    /// or the calling task is cancelled. Then the manager stops: after a graceful shutdown or a
+    /// monitors, the rescuer of expired leases and the queue gauges' refresh run in child tasks
+    /// (and the lease keeper beside them, until the stop is complete) until ``stop(wait:)`` is
+    /// called, a graceful shutdown begins, or the calling task is cancelled. Then the manager stops: after a graceful shutdown or a
     /// `stop(wait: true)` it waits for running tasks up to the wait timeout
     /// (``Configuration/waitTimeout``), after a cancellation it does not wait; the tasks still
     /// running are handed back `running -> initialized` for another instance.
@@ -17,12 +17,14 @@ extension TaskManager: Service {
     public func run() async throws {
         let dryRun = configuration.dryRun, rescue = configuration.rescue
         let scanner = makeScanner(), monitor = makeMonitor(), rescuer = makeRescuer(), keeper = makeLeaseKeeper()
+        let queueGauges = makeQueueGauges()
         try await lifecycle.run {
             guard !dryRun else { return }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await scanner.run() }
                 group.addTask { await monitor.run() }
                 if rescue { group.addTask { await rescuer.run() } }
+                if let queueGauges { group.addTask { await queueGauges.run() } }
             }
         } keeper: {
             guard !dryRun else { return }

@@ -31,6 +31,8 @@ public final class TaskManager: Sendable {
     let creator: TaskCreator
     let lifecycle: ManagerLifecycle
     let logger: Logger
+    /// The manager's metrics, made once (``Configuration/metricsFactory``).
+    let metrics: TaskMetrics
     /// The identity written into the leases this manager holds.
     let owner = LeaseOwner.make()
 
@@ -64,17 +66,20 @@ public final class TaskManager: Sendable {
         self.logger = logger
         self.store = TaskStore(table: self.table, dialect: db.dialect)
         self.assembler = Assembler(defaultMarshaler: configuration.ctxMarshaler)
-        self.pool = WorkerPool(capacity: configuration.poolSize)
+        let metrics = TaskMetrics(
+            factory: TaskMetrics.factory(for: configuration), prefix: configuration.metricsPrefix, boundedPool: configuration.poolSize != nil)
+        self.metrics = metrics
+        self.pool = WorkerPool(capacity: configuration.poolSize, metrics: metrics)
         let givenUp = GivenUpTasks()
         let statusWriter = StatusWriter(
-            db: db, store: store, logger: logger, stopping: stopping, owner: owner, isGivenUp: { givenUp.contains($0) })
+            db: db, store: store, logger: logger, stopping: stopping, owner: owner, metrics: metrics, isGivenUp: { givenUp.contains($0) })
         self.statusWriter = statusWriter
         self.runner = TaskRunner(
             registry: registry, pool: pool, assembler: assembler, givenUp: givenUp, statusWriter: statusWriter,
-            dryRun: configuration.dryRun, logger: logger)
+            dryRun: configuration.dryRun, metrics: metrics, tracer: configuration.tracer, logger: logger)
         self.creator = TaskCreator(
             db: db, store: store, pool: pool, runner: runner, stopping: stopping, owner: owner, dryRun: configuration.dryRun,
-            logger: logger)
+            metrics: metrics, logger: logger)
         self.lifecycle = ManagerLifecycle(
             stopping: stopping, pool: pool, runner: runner, store: store, owner: owner, db: db,
             waitTimeout: configuration.waitTimeout, dryRun: configuration.dryRun, logger: logger)
@@ -108,7 +113,14 @@ public final class TaskManager: Sendable {
     func makeRescuer() -> Rescuer {
         Rescuer(
             registry: registry, store: store, db: db, interval: configuration.leaseInterval, expiry: configuration.leaseExpiry,
-            limit: configuration.rescueLimit, logger: logger)
+            limit: configuration.rescueLimit, metrics: metrics, logger: logger)
+    }
+
+    /// The queue gauges' loop, handed what it needs; `nil` when there is nothing to refresh
+    /// (metrics off, or no queue metrics interval).
+    func makeQueueGauges() -> QueueGauges? {
+        guard metrics.isEnabled, let interval = configuration.queueMetricsInterval else { return nil }
+        return QueueGauges(registry: registry, store: store, db: db, metrics: metrics, interval: interval, logger: logger)
     }
 
     /// The built-in tasks' monitor, handed what it needs.

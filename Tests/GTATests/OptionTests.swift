@@ -86,3 +86,34 @@ import Testing
         }
     }
 }
+
+@Suite struct ObservabilityOptionTests {
+    @Test func defaults() throws {
+        let config = try TaskManager.Configuration([])
+        #expect(config.metrics == true)
+        #expect(config.metricsFactory == nil)
+        #expect(config.metricsPrefix == "gta_")
+        #expect(config.queueMetricsInterval == .seconds(15))
+        #expect(config.tracer == nil)
+    }
+
+    @Test func optionsApply() throws {
+        let config = try TaskManager.Configuration([
+            .withMetrics(false), .withMetricsPrefix("app:gta_"), .withQueueMetricsInterval(.seconds(2)),
+        ])
+        #expect(config.metrics == false)
+        #expect(config.metricsPrefix == "app:gta_")
+        #expect(config.queueMetricsInterval == .seconds(2))
+        #expect(try TaskManager.Configuration([.withQueueMetricsInterval(nil)]).queueMetricsInterval == nil)
+        #expect(try TaskManager.Configuration([.withMetricsPrefix("")]).metricsPrefix == "")
+    }
+
+    @Test(arguments: ["9gta_", "gta-", "gta ", "gtä_"])
+    func aPrefixThatIsNoMetricNameIsRefused(_ prefix: String) {
+        #expect(throws: GTAError.optionInvalid) { try TaskManager.Configuration([.withMetricsPrefix(prefix)]) }
+    }
+
+    @Test func aQueueMetricsIntervalMustBePositive() {
+        #expect(throws: GTAError.optionInvalid) { try TaskManager.Configuration([.withQueueMetricsInterval(.zero)]) }
+    }
+}

@@ -141,6 +141,50 @@ struct TaskStore: Sendable {
         return found
     }
 
+    // MARK: Metrics
+
+    /// What waits for one key: its `initialized` rows, and how long the oldest of them has been
+    /// `initialized` (since its `updated_at`, second precision).
+    struct Waiting: Sendable, Hashable {
+        var count: Int
+        var oldest: Duration
+    }
+
+    /// The `initialized` rows of `keys`, counted per key with the age of the oldest, in one
+    /// grouped query (for the queue gauges). A key with no waiting row is absent.
+    ///
+    /// `MIN(updated_at)` has no declared type on SQLite and comes back as the stored wall-time
+    /// text; the bound `now` comes back the same way, so the age is the difference of the two
+    /// texts, right in any configured time zone. A backend that types the aggregate (MariaDB)
+    /// returns a date, compared with `now` directly.
+    func waiting(keys: [TaskKey], now: Date, on db: any GTAExecutor) async throws -> [TaskKey: Waiting] {
+        guard !keys.isEmpty else { return [:] }
+        let (list, keyBinds) = inList(keys.map { .string($0.rawValue) })
+        let rows = try await query(
+            """
+            SELECT task_key, COUNT(*) AS waiting, MIN(updated_at) AS oldest, ? AS now_at FROM \(t) \
+            WHERE task_status = ? AND task_key IN (\(list)) GROUP BY task_key
+            """,
+            [.date(now), .string(TaskStatus.initialized.rawValue)] + keyBinds, on: db)
+        var found: [TaskKey: Waiting] = [:]
+        for row in rows {
+            guard let key = try? row.decode(String.self, "task_key"), let count = try? row.decode(Int.self, "waiting") else { continue }
+            var age: TimeInterval = 0
+            switch row["oldest"] {
+            case .date(let oldest)?:
+                age = now.timeIntervalSince(oldest)
+            case .string(let text)?:
+                if let oldest = Date(sqlValue: .string(text)), let reference = row["now_at"].flatMap(Date.init(sqlValue:)) {
+                    age = reference.timeIntervalSince(oldest)
+                }
+            default:
+                break
+            }
+            found[TaskKey(key)] = Waiting(count: count, oldest: .seconds(max(0, age)))
+        }
+        return found
+    }
+
     // MARK: Helpers
 
     /// ` AND extra LIKE ?` with the owner's pattern, or nothing.

@@ -5,9 +5,11 @@ import Foundation
 /// marshaler, or else the manager's, does the context.
 struct Assembler: Sendable {
     let defaultMarshaler: any CtxMarshaler
+    /// The most an argument or context may take: by default what a `mediumtext` column holds.
+    var maximumColumnBytes = Assembler.mediumtextBytes
 
     /// The most a `mediumtext` column holds: 16 MiB - 1 bytes.
-    static let maximumColumnBytes = 16_777_215
+    static let mediumtextBytes = 16_777_215
 
     /// A new `initialized` row for `key`, its context and argument encoded.
     /// - Throws: ``GTAError/taskNotFound`` for a definition without a codec (never registered),
@@ -32,10 +34,10 @@ struct Assembler: Sendable {
         // The columns are mediumtext: a larger value would fail at the server (or be cut), after
         // the caller's transaction has done its other work. Refuse it here, before any SQL.
         for (name, bytes) in [("argument", argumentBytes), ("context", contextBytes)] {
-            if let bytes, bytes.count > Self.maximumColumnBytes {
+            if let bytes, bytes.count > maximumColumnBytes {
                 throw GTAError(
                     .definitionArgumentInvalid,
-                    "task key '\(key)': the \(name) is \(bytes.count) bytes, more than its column holds (\(Self.maximumColumnBytes) bytes)")
+                    "task key '\(key)': the \(name) is \(bytes.count) bytes, more than its column holds (\(maximumColumnBytes) bytes)")
             }
         }
         let now = Date()

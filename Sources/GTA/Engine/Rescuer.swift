@@ -11,6 +11,7 @@ struct Rescuer: Sendable {
     let interval: Duration
     let expiry: Duration
     let limit: Int
+    let metrics: TaskMetrics
     let logger: Logger
 
     /// The most rows one rescue statement set takes.
@@ -40,6 +41,7 @@ struct Rescuer: Sendable {
                 let cutoff = Date().addingTimeInterval(-expiry.timeInterval - 1)
                 let rescued = try await store.rescue(keys: keys, expiredBefore: cutoff, lostLimit: limit, limit: Self.batch, on: db)
                 for row in rescued {
+                    metrics.rescued(row.key, to: row.status)
                     let metadata = Logger.Metadata.task(
                         row.id, row.key, ["previous_owner": "\(row.previousOwner ?? "")", "lost": "\(row.extra.lost)"])
                     if row.status == .failed {

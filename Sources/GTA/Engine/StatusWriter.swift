@@ -52,14 +52,16 @@ final class StatusWriter: Sendable {
     private let logger: Logger
     private let stopping: StoppingFlag
     private let owner: LeaseOwner
+    private let metrics: TaskMetrics
     /// Whether this instance gave the task up (handed back at stop, lease lost): its end is then
     /// not written, however long the database was away.
     private let isGivenUp: @Sendable (UInt64) -> Bool
 
     init(
-        db: any GTADatabase, store: TaskStore, logger: Logger, stopping: StoppingFlag, owner: LeaseOwner,
+        db: any GTADatabase, store: TaskStore, logger: Logger, stopping: StoppingFlag, owner: LeaseOwner, metrics: TaskMetrics = .off,
         isGivenUp: @escaping @Sendable (UInt64) -> Bool
     ) {
+        self.metrics = metrics
         self.db = db
         self.store = store
         self.logger = logger
@@ -187,7 +189,9 @@ final class StatusWriter: Sendable {
                 logger.error("reading back task statuses failed", metadata: .error(error))
             }
         }
+        let attempted = outcome == .delete ? "deleted" : target.rawValue
         for entry in unchanged {
+            metrics.lostRace(entry.key, outcome: attempted)
             let error = GTAError(.zeroRowsAffected, "task \(entry.id) was no longer running when it ended as \(target)")
             if stopping.isSet {
                 logger.warning("final status not written: the task was handed back at stop", metadata: .task(entry.id, entry.key, .error(error)))

@@ -12,12 +12,14 @@ final class TaskCreator: Sendable {
     private let stopping: StoppingFlag
     private let owner: LeaseOwner
     private let dryRun: Bool
+    private let metrics: TaskMetrics
     private let logger: Logger
 
     init(
         db: any GTADatabase, store: TaskStore, pool: WorkerPool, runner: TaskRunner, stopping: StoppingFlag, owner: LeaseOwner,
-        dryRun: Bool, logger: Logger
+        dryRun: Bool, metrics: TaskMetrics = .off, logger: Logger
     ) {
+        self.metrics = metrics
         self.owner = owner
         self.db = db
         self.store = store
@@ -38,6 +40,7 @@ final class TaskCreator: Sendable {
         if dryRun { return createDryRun(task, hook: hook) }
         let written = try await write(task, on: executor, mayRun: hook != nil)
         if written.taskStatus == .running { hook?.append(written) }
+        metrics.created(task.taskKey, path: written.taskStatus == .running ? .commitHook : .initialized)
     }
 
     /// `run`'s path: the task alone in its own transaction, which is one autocommitted insert;
@@ -52,6 +55,7 @@ final class TaskCreator: Sendable {
             throw GTAError(.commitOutcomeUnknown, "task key '\(task.taskKey)': the connection was lost during the insert", underlying: error)
         }
         if written.taskStatus == .running { runner.schedule(written, reserved: true) }
+        metrics.created(task.taskKey, path: written.taskStatus == .running ? .run : .initialized)
     }
 
     /// Writes many tasks on `executor`. With a `hook`, as many as the pool has room for are
@@ -81,6 +85,8 @@ final class TaskCreator: Sendable {
             try await inserting(tasks[start].taskKey) { try await store.insertMany(Array(tasks[start...]), on: executor) }
         }
         if let key = tasks.first?.taskKey {
+            metrics.created(key, path: .batch, count: start)
+            metrics.created(key, path: .initialized, count: tasks.count - start)
             logger.debug("tasks created", metadata: ["task.key": "\(key)", "count": "\(tasks.count)", "running": "\(start)"])
         }
     }
@@ -131,6 +137,7 @@ final class TaskCreator: Sendable {
         var task = task
         task.taskStatus = .running
         task.id = UInt64.random(in: 1...UInt64.max)
+        metrics.created(task.taskKey, path: .dryRun)
         if let hook {
             _ = pool.reserve(upTo: 1)
             hook.append(task)

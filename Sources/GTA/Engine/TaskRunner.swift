@@ -1,4 +1,5 @@
 import Synchronization
+import Tracing
 
 /// Runs `running` tasks on the pool: the handler with its retries, then the final status
 /// (Go: the running half of `scheduler.go`).
@@ -9,12 +10,17 @@ final class TaskRunner: Sendable {
     private let givenUp: GivenUpTasks
     private let statusWriter: StatusWriter
     private let dryRun: Bool
+    private let metrics: TaskMetrics
+    /// The tracer of the span around each run; `nil`: `InstrumentationSystem.tracer`, at each run.
+    private let tracer: (any Tracer)?
     private let logger: Logger
 
     init(
         registry: Registry, pool: WorkerPool, assembler: Assembler, givenUp: GivenUpTasks, statusWriter: StatusWriter, dryRun: Bool,
-        logger: Logger
+        metrics: TaskMetrics = .off, tracer: (any Tracer)? = nil, logger: Logger
     ) {
+        self.metrics = metrics
+        self.tracer = tracer
         self.registry = registry
         self.pool = pool
         self.assembler = assembler
@@ -61,12 +67,15 @@ final class TaskRunner: Sendable {
         let started = ContinuousClock.now
         guard let definition = registry.definition(task.taskKey) else {
             logger.error("task key not registered", metadata: .task(task.id, task.taskKey))
+            metrics.finished(task.taskKey, succeeded: false, duration: .zero)
             await finish(task, definition: nil, tries: 0, error: "task key '\(task.taskKey)' is not registered", done: done)
             return
         }
         logger.debug("task started", metadata: .task(task.id, task.taskKey))
+        metrics.started(task)
         let outcome = await attempt(task, definition)
         let cost = ContinuousClock.now - started
+        metrics.finished(task.taskKey, succeeded: outcome.error == nil, duration: cost)
         if outcome.error == nil {
             logger.debug("task succeeded", metadata: .task(task.id, task.taskKey, ["duration": .duration(cost)]))
         } else {
@@ -77,18 +86,29 @@ final class TaskRunner: Sendable {
         await finish(task, definition: definition, tries: outcome.tries, error: outcome.error, done: done)
     }
 
-    /// The tries: decode once, then call the handler until it succeeds or the tries are used.
-    /// Returns how many tries ran and the last error (`nil`: it succeeded).
+    /// The tries: decode once, then call the handler until it succeeds or the tries are used,
+    /// inside the run's span (a child of the restored context). Returns how many tries ran and
+    /// the last error (`nil`: it succeeded).
     private func attempt(_ task: TaskRecord, _ definition: TaskDefinition) async -> (tries: Int, error: String?) {
-        let context: ServiceContext
+        let restored: ServiceContext
         let call: ArgumentCodec.Call
         do {
-            (context, call) = try assembler.disassemble(task, definition: definition)
+            (restored, call) = try assembler.disassemble(task, definition: definition)
         } catch {
             // Decoding fails the same way every time: no retry.
             logger.error("task does not decode", metadata: .task(task.id, task.taskKey, .error(error)))
             return (0, "\(error)")
         }
+        let span = TaskSpan.start(for: task, in: restored, tracer: tracer ?? InstrumentationSystem.tracer)
+        let outcome = await attempt(task, definition, call, context: span.context, span: span)
+        TaskSpan.end(span, tries: outcome.tries, error: outcome.error)
+        return outcome
+    }
+
+    /// The handler calls of ``attempt(_:_:)``, with `context` (the span's) as the handler's.
+    private func attempt(
+        _ task: TaskRecord, _ definition: TaskDefinition, _ call: @escaping ArgumentCodec.Call, context: ServiceContext, span: any Span
+    ) async -> (tries: Int, error: String?) {
         var lastError = ""
         for attempt in 0...max(0, definition.retryTimes) {
             if attempt > 0 {
@@ -99,6 +119,8 @@ final class TaskRunner: Sendable {
                     return (attempt, lastError)
                 }
                 logger.warning("retrying task", metadata: .task(task.id, task.taskKey, ["attempt": "\(attempt)"]))
+                metrics.retried(task.taskKey)
+                TaskSpan.retry(span, try: attempt + 1, after: lastError)
             }
             do {
                 let info = TaskInfo(task, attempt: attempt)

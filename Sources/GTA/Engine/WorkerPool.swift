@@ -20,9 +20,19 @@ final class WorkerPool: Sendable {
         var claiming = 0
     }
     private let state = Mutex(State())
+    /// Where the pool's gauges go (running jobs, free slots).
+    private let metrics: TaskMetrics
 
-    init(capacity: Int?) {
+    init(capacity: Int?, metrics: TaskMetrics = .off) {
         self.capacity = capacity
+        self.metrics = metrics
+        metrics.pool(running: 0, free: capacity)
+    }
+
+    /// Sets the pool's gauges from `s`; called under the lock, so that they follow its changes in
+    /// order. Slots an in-flight claim holds count as free (the claim gives back what it does not fill).
+    private func publish(_ s: State) {
+        metrics.pool(running: s.jobs.count, free: capacity.map { max(0, $0 - s.used + s.claiming) })
     }
 
     /// Free slots now (for an unbounded pool, `Int.max`).
@@ -32,11 +42,16 @@ final class WorkerPool: Sendable {
     }
 
     /// Reserves up to `wanted` slots and returns how many it got.
+    /// Slots a claim in flight holds are taken from it, as in ``reserveOne()``: tasks written
+    /// `running` in a transaction do not fall back to the scan path because they met a scan.
     func reserve(upTo wanted: Int) -> Int {
         state.withLock { s in
-            let got = capacity.map { max(0, min(wanted, $0 - s.used)) } ?? wanted
-            s.used += got
-            return got
+            let free = capacity.map { max(0, min(wanted, $0 - s.used)) } ?? wanted
+            s.used += free
+            let fromClaim = min(wanted - free, s.claiming)
+            s.claiming -= fromClaim  // these slots pass from the claim to the tasks
+            publish(s)
+            return free + fromClaim
         }
     }
 
@@ -48,10 +63,12 @@ final class WorkerPool: Sendable {
         state.withLock { s in
             if capacity.map({ s.used < $0 }) ?? true {
                 s.used += 1
+                publish(s)
                 return true
             }
             guard s.claiming > 0 else { return false }
             s.claiming -= 1  // the slot passes from the claim to this task
+            publish(s)
             return true
         }
     }
@@ -76,6 +93,7 @@ final class WorkerPool: Sendable {
             let kept = min(claimed, held)
             s.claiming -= held
             s.used -= held - kept
+            publish(s)
             return kept
         }
     }
@@ -83,7 +101,10 @@ final class WorkerPool: Sendable {
     /// Gives back reserved slots that were not used.
     func release(_ count: Int) {
         guard count > 0 else { return }
-        state.withLock { $0.used -= count }
+        state.withLock { s in
+            s.used -= count
+            publish(s)
+        }
     }
 
     /// Runs a job in a reserved slot (or, with `reserved: false`, in an extra one). The job gets
@@ -99,6 +120,7 @@ final class WorkerPool: Sendable {
                 self.finish(token)
             }
             s.jobs[token] = (id, task)
+            publish(s)
         }
     }
 
@@ -107,6 +129,7 @@ final class WorkerPool: Sendable {
         let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             guard s.jobs.removeValue(forKey: token) != nil else { return [] }
             s.used -= 1
+            publish(s)
             let count = s.jobs.count
             let due = s.waiters.filter { count < $0.value.below }
             for id in due.keys { s.waiters.removeValue(forKey: id) }
