@@ -122,6 +122,8 @@ let package = Package(
             dependencies: [
                 "GTACommand", "GTADashboard", "GTAOperations", "GTA", "GTAMariaDB", "GTASQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The behaviour suite: every rule of the task library, against every backend.

@@ -17,6 +17,7 @@ struct Connection {
     /// database stands in for it.
     static func open(_ options: DatabaseOptions, lease: LeaseOptions? = nil, create: Bool = false, planOnly: Bool = false) async throws -> Connection {
         let url = try options.resolvedURL()
+        _ = try TableName(options.table)  // a bad name is refused before anything is opened
         let db: any GTADatabase
         let shown: String
         let catalog: TableCatalog

@@ -37,6 +37,11 @@ public struct RerunResult: Sendable, Hashable {
     public var moved: Int
     /// Rows the plan meant to move; the difference moved meanwhile (ran, or were rerun by someone else).
     public var planned: Int
+
+    public init(moved: Int, planned: Int) {
+        self.moved = moved
+        self.planned = planned
+    }
 }
 
 extension TaskOperations {
