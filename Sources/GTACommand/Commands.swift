@@ -180,7 +180,7 @@ struct Show: AsyncParsableCommand {
                     "updated     \(Text.timestamp(r.updatedAt)) (\(Text.ago(r.updatedAt, now)))",
                 ]
                 if let l = detail.lease {
-                    lines.append("lease       \(l.owner), renewed \(Text.ago(l.renewedAt, now)), \(l.expired ? "expired" : "expires") \(Text.ago(l.expiresAt, now).replacingOccurrences(of: " ago", with: " ago"))")
+                    lines.append("lease       \(l.owner), renewed \(Text.ago(l.renewedAt, now)), \(l.expired ? "expired" : "expires") \(Text.ago(l.expiresAt, now))")
                 } else if let owner = r.extra.owner {
                     lines.append("last owner  \(owner)")
                 }

@@ -8,7 +8,7 @@ import Foundation
 /// let cell: HTML = "<td>\(record.taskKey.rawValue)</td>"   // the key is escaped
 /// let row: HTML = "<tr>\(cell)</tr>"                          // the cell goes in as markup
 /// ```
-public struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
+struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
     /// The markup.
     public private(set) var markup: String
 
