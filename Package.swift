@@ -11,6 +11,11 @@ let package = Package(
         .executable(name: "gta-demo", targets: ["GTADemo"]),
         .executable(name: "gta-bench", targets: ["GTABenchmark"]),
         .executable(name: "gta-chaos", targets: ["GTAChaos"]),
+        // Operations: the admin queries, the `gta` command and the web dashboard. Separate
+        // products: an application that links only GTA builds none of them (nor Hummingbird).
+        .library(name: "GTAOperations", targets: ["GTAOperations"]),
+        .library(name: "GTADashboard", targets: ["GTADashboard"]),
+        .executable(name: "gta", targets: ["GTACommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -23,6 +28,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // Only the benchmark executable uses it; a user linking GTA alone never builds it.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Only the dashboard and the `gta` command use it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Hummingbird's own dependencies, named for the types the dashboard's API shows
+        // (HTTPField.Name, Channel).
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         // The core: task manager, engine (creator, runner, scanner, monitor), built-in tasks and the database protocol.
@@ -91,6 +102,27 @@ let package = Package(
             name: "GTAChaos",
             dependencies: ["GTA", "GTAMariaDB"]
         ),
+        // The admin queries the `gta` command and the dashboard share: stats, list, show, rerun, migrate.
+        .target(name: "GTAOperations", dependencies: ["GTA"]),
+        // The web dashboard (Hummingbird): routes an application mounts under a path of its own router.
+        .target(
+            name: "GTADashboard",
+            dependencies: [
+                "GTA", "GTAOperations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // `gta`: migrate, stats, list, show, rerun, dashboard.
+        .executableTarget(
+            name: "GTACommand",
+            dependencies: [
+                "GTA", "GTAOperations", "GTADashboard", "GTAMariaDB", "GTASQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "GTATests",
             dependencies: ["GTA", .product(name: "InMemoryTracing", package: "swift-distributed-tracing")]
@@ -98,6 +130,17 @@ let package = Package(
         .testTarget(name: "GTABackendKitTests", dependencies: ["GTABackendKit", "GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA", "CMariaDB"]),
         .testTarget(name: "GTASQLiteTests", dependencies: ["GTASQLite", "GTA"]),
+        .testTarget(name: "GTAOperationsTests", dependencies: ["GTAOperations", "GTA", "GTAMariaDB", "GTASQLite"]),
+        // The dashboard in-process, the `gta` binary as a user runs it, and both in headless Chromium.
+        .testTarget(
+            name: "GTAOperationsCommandTests",
+            dependencies: [
+                "GTACommand", "GTADashboard", "GTAOperations", "GTA", "GTAMariaDB", "GTASQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The behaviour suite: every rule of the task library, against every backend.
         .testTarget(
             name: "GTABehaviourTests",

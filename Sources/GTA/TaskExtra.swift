@@ -73,7 +73,7 @@ public struct TaskExtra: Sendable, Hashable, Codable {
 
     /// Reads a stored value; `NULL`, text that is not JSON, or JSON that is not an object read as
     /// an empty extra (the Go original would fail on them; this library never does).
-    static func read(_ bytes: [UInt8]?) -> TaskExtra {
+    package static func read(_ bytes: [UInt8]?) -> TaskExtra {
         guard let bytes, !bytes.isEmpty else { return TaskExtra() }
         return (try? GoJSONDecoder().decode(TaskExtra.self, from: bytes)) ?? TaskExtra()
     }
@@ -91,7 +91,7 @@ public struct TaskExtra: Sendable, Hashable, Codable {
 }
 
 /// The identity an instance writes into the leases it holds.
-struct LeaseOwner: Sendable, Hashable {
+package struct LeaseOwner: Sendable, Hashable {
     /// Lower-case hex and `-` only, so that it is safe inside a `LIKE` pattern.
     let id: String
 
@@ -106,5 +106,5 @@ struct LeaseOwner: Sendable, Hashable {
     var pattern: String { "{\"owner\":\"\(id)\"%" }
 
     /// The `LIKE` pattern of rows with any lease of this library.
-    static let anyLease = "{\"owner\":\"%"
+    package static let anyLease = "{\"owner\":\"%"
 }

@@ -59,6 +59,6 @@ enum CheckAbnormalTask {
 }
 
 /// The built-in tasks, together.
-enum BuiltinTasks {
-    static let keys: [TaskKey] = [CleanUpTask.key, CheckAbnormalTask.key]
+package enum BuiltinTasks {
+    package static let keys: [TaskKey] = [CleanUpTask.key, CheckAbnormalTask.key]
 }

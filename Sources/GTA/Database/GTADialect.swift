@@ -52,7 +52,7 @@ extension GTADialect {
 
     /// The library's own SQL, written with `?` for each bound value, in this dialect's
     /// placeholders. (Its SQL has no `?` anywhere else: identifiers are validated, values bound.)
-    func placeholders(_ sql: String) -> String {
+    package func placeholders(_ sql: String) -> String {
         guard placeholder(1) != "?" else { return sql }
         var position = 0
         var result = ""

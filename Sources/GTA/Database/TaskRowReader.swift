@@ -6,9 +6,9 @@ import Foundation
 /// not UTF-8, a non-JSON `extra`) is read with what can be read; every column that could not be
 /// read is named in ``TaskRecord/problems``. Only a row without a readable id is dropped (there is
 /// nothing to name it by); the reader reports it.
-enum TaskRowReader {
+package enum TaskRowReader {
     /// The row as far as it reads, or `nil` when even its id does not.
-    static func read(_ row: GTARow) -> TaskRecord? {
+    package static func read(_ row: GTARow) -> TaskRecord? {
         guard let id = try? row.decode(UInt64.self, "id") else { return nil }
         var problems: [String] = []
         func column<T: GTAValueConvertible>(_ type: T.Type, _ name: String, _ fallback: T) -> T {
@@ -42,7 +42,7 @@ enum TaskRowReader {
     }
 
     /// Every row that has an id, in order; the id-less ones are counted in `dropped`.
-    static func readAll(_ rows: [GTARow]) -> (records: [TaskRecord], dropped: Int) {
+    package static func readAll(_ rows: [GTARow]) -> (records: [TaskRecord], dropped: Int) {
         var records: [TaskRecord] = []
         records.reserveCapacity(rows.count)
         var dropped = 0
