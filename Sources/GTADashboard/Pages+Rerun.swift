@@ -5,7 +5,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// A page that cannot be shown, with the status to answer.
+/// Rerunning tasks from the dashboard: the selection, the confirm page, the action and its
+/// authorization.
 extension Pages {
     // MARK: Rerun
 
