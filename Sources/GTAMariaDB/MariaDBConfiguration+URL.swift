@@ -16,6 +16,7 @@ extension MariaDBConfiguration {
     /// | `read-timeout=30`, `write-timeout=30` | ``readTimeout``, ``writeTimeout`` in seconds |
     /// | `pool-size=8` | ``maximumConnections`` |
     /// | `acquire-timeout=30` | ``acquireTimeout`` in seconds |
+    /// | `skip-locked=auto\|on\|off` | ``skipLocked`` |
     /// | `time-zone=UTC` | ``timeZone``: an identifier such as `Europe/Berlin` or an offset such as `+02:00` |
     ///
     /// - Throws: ``MariaDBError`` of kind ``MariaDBError/Kind/invalidConfiguration`` naming the
@@ -125,13 +126,18 @@ extension MariaDBConfiguration {
                     throw fail("option '\(name)' must be a whole number of at least 1, not '\(value)'")
                 }
                 maximumConnections = n
+            case "skip-locked":
+                guard let choice = SkipLocked(rawValue: value.lowercased()) else {
+                    throw fail("option 'skip-locked' must be auto, on or off, not '\(value)'")
+                }
+                skipLocked = choice
             case "time-zone", "timezone":
                 guard let zone = Self.parseTimeZone(value) else {
                     throw fail("unknown time zone '\(value)' (use an identifier such as Europe/Berlin or an offset such as +02:00)")
                 }
                 timeZone = zone
             default:
-                throw fail("unknown option '\(name)' (known: socket, tls, ssl-ca, ssl-cert, ssl-key, connect-timeout, read-timeout, write-timeout, pool-size, acquire-timeout, time-zone)")
+                throw fail("unknown option '\(name)' (known: socket, tls, ssl-ca, ssl-cert, ssl-key, connect-timeout, read-timeout, write-timeout, pool-size, acquire-timeout, skip-locked, time-zone)")
             }
         }
         switch tlsMode {

@@ -45,6 +45,22 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
     /// time in this zone, and a `DATETIME` read back is interpreted in it. The session's
     /// `time_zone` is set to match, so `NOW()` agrees. Default UTC.
     public var timeZone: TimeZone
+    /// Whether claims use `FOR UPDATE SKIP LOCKED`. Default ``SkipLocked-swift.enum/auto``:
+    /// decided from the server's version at the first connection.
+    public var skipLocked: SkipLocked
+
+    /// Whether the library's claims lock rows with `FOR UPDATE SKIP LOCKED` or use the Go
+    /// original's optimistic claim (URL item `skip-locked=auto|on|off`).
+    public enum SkipLocked: String, Sendable, Hashable {
+        /// From the server's `VERSION()` at the first connection: MariaDB 10.6+ and MySQL 8.0.1+
+        /// yes; older servers, TiDB and Vitess no (``MariaDBDialect/serverHasSkipLocked(version:)``).
+        /// Until the first connection the dialect says yes.
+        case auto
+        /// Always `SKIP LOCKED` (the server must have it).
+        case on
+        /// Never: the optimistic claim (an update that keeps the rows it changed).
+        case off
+    }
 
     /// Creates a configuration; every parameter except `user` has a default (see the properties).
     public init(
@@ -60,7 +76,8 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
         tls: TLS = .disabled,
         maximumConnections: Int = 8,
         acquireTimeout: Duration = .seconds(30),
-        timeZone: TimeZone = TimeZone(identifier: "UTC")!
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+        skipLocked: SkipLocked = .auto
     ) {
         self.host = host
         self.port = port
@@ -75,6 +92,7 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
         self.maximumConnections = maximumConnections
         self.acquireTimeout = acquireTimeout
         self.timeZone = timeZone
+        self.skipLocked = skipLocked
     }
 
     /// Checks the settings that cannot work: a ``maximumConnections`` below 1. A pool or

@@ -39,7 +39,15 @@ public final class MariaDBConnectionPool: Sendable {
     /// Creates an empty pool; no connection is opened until the first ``acquire()``. A
     /// configuration that ``MariaDBConfiguration/validate()`` refuses makes every ``acquire()``
     /// throw that error.
-    public init(configuration: MariaDBConfiguration, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) {
+    public convenience init(configuration: MariaDBConfiguration, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) {
+        self.init(configuration: configuration, logger: logger, onConnect: { _ in })
+    }
+
+    /// `onConnect` sees every connection opened, before it is used.
+    init(
+        configuration: MariaDBConfiguration, logger: Logging.Logger,
+        onConnect: @escaping @Sendable (MariaDBConnection) -> Void
+    ) {
         self.configuration = configuration
         do {
             try configuration.validate()
@@ -65,7 +73,11 @@ public final class MariaDBConnectionPool: Sendable {
                     )
                 }
             },
-            open: { try await MariaDBConnection.connect(configuration: configuration) }
+            open: {
+                let connection = try await MariaDBConnection.connect(configuration: configuration)
+                onConnect(connection)
+                return connection
+            }
         ))
     }
 

@@ -42,13 +42,14 @@ extension TaskStore {
     func rescue(keys: [TaskKey], expiredBefore: Date, lostLimit: Int, limit: Int, on db: any GTADatabase) async throws -> [Rescue] {
         guard !keys.isEmpty, limit > 0 else { return [] }
         let (list, keyBinds) = inList(keys.map { .string($0.rawValue) })
-        let select = """
-            SELECT id, task_key, extra FROM \(t) WHERE task_status = ? AND task_key IN (\(list)) AND updated_at < ? \
-            AND extra LIKE ? ORDER BY id LIMIT ? \(dialect.lockForUpdateSkipLocked ?? "")
-            """
         let binds: [GTAValue] =
             [.string(TaskStatus.running.rawValue)] + keyBinds + [.date(expiredBefore), .string(LeaseOwner.anyLease), .int(Int64(limit))]
         return try await db.transaction(isolation: .readCommitted) { tx in
+            // The skip-locked clause as the database knows it now (see claim).
+            let select = """
+                SELECT id, task_key, extra FROM \(self.t) WHERE task_status = ? AND task_key IN (\(list)) AND updated_at < ? \
+                AND extra LIKE ? ORDER BY id LIMIT ? \(db.dialect.lockForUpdateSkipLocked ?? "")
+                """
             var rescued: [Rescue] = []
             for row in try await self.query(select, binds, on: tx) {
                 guard let id = try? row.decode(UInt64.self, "id") else { continue }
