@@ -32,7 +32,7 @@ extension TaskStore {
         binds.append(.int(Int64(limit)))
         let selectBinds = binds
         let condition = conditions.joined(separator: " OR ")
-        return try await db.transaction(isolation: .readCommitted) { tx in
+        return try await ConflictRetry.run { try await db.transaction(isolation: .readCommitted) { tx in
             // Read at claim time, inside the transaction: a backend may learn from its first
             // connection whether the server has SKIP LOCKED.
             let skipLocked = db.dialect.lockForUpdateSkipLocked
@@ -72,7 +72,7 @@ extension TaskStore {
                 claim.claimed.append(record)
             }
             return claim
-        }
+        } }
     }
 
     /// Moves `initialized` rows to `running` with each one's lease in `extra`, in one statement.
