@@ -40,13 +40,14 @@ struct SeveralHostsTests {
         #expect(selector.failed(1, now: t0 + .seconds(2000)) == .seconds(30))
     }
 
-    /// A port nothing listens on (the test server's port + 1 is free under scripts/test).
-    static func deadPort(_ live: Int) -> Int { live == 65535 ? live - 1 : live + 1 }
+    /// Ports nothing listens on (privileged, and no service of ours uses them): a connect is
+    /// refused at once.
+    static let deadPorts = [1, 9]
 
     @Test func connectionsGoToTheLiveHostWhenTheFirstRefuses() async throws {
         let live = try testConfiguration()
         guard live.unixSocket == nil else { return }
-        let dead = Endpoint(host: "127.0.0.1", port: Self.deadPort(live.port))
+        let dead = Endpoint(host: "127.0.0.1", port: Self.deadPorts[0])
         let db = try testDatabase { $0.hosts = [dead, live.hosts[0]]; $0.hostBackoff = .seconds(30); $0.maximumConnections = 4 }
         // Four connections at once: each opens on the live host.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -65,7 +66,7 @@ struct SeveralHostsTests {
         let live = try testConfiguration()
         guard live.unixSocket == nil else { return }
         let db = try testDatabase {
-            $0.hosts = [Endpoint(host: "127.0.0.1", port: Self.deadPort(live.port)), Endpoint(host: "127.0.0.1", port: Self.deadPort(live.port) + 1)]
+            $0.hosts = [Endpoint(host: "127.0.0.1", port: Self.deadPorts[0]), Endpoint(host: "127.0.0.1", port: Self.deadPorts[1])]
         }
         let error = await caught { _ = try await db.query("SELECT 1") }
         let e = try #require(error as? MariaDBError)
