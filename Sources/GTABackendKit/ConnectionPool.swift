@@ -248,6 +248,36 @@ package final class ConnectionPool<Connection: PoolableConnection>: Sendable {
         }
     }
 
+    /// Closes every idle connection that `matches` (those to a server known to be down, say)
+    /// and frees their slots for the waiters. Connections in use are not touched. Returns how
+    /// many were dropped.
+    @discardableResult
+    package func dropIdle(reason: PoolDropReason, where matches: (Connection) -> Bool) -> Int {
+        let (dropped, waiters, drained): ([Connection], [Waiter], State.Drained?) = state.withLock { s in
+            var dropped: [Connection] = []
+            var kept: [State.Idle] = []
+            for entry in s.idle {
+                if matches(entry.connection) { dropped.append(entry.connection) } else { kept.append(entry) }
+            }
+            guard !dropped.isEmpty else { return ([], [], nil) }
+            s.idle = kept
+            var waiters: [Waiter] = []
+            var drained: State.Drained?
+            for _ in dropped {
+                if let d = s.freeSlot() { drained = d }
+                if let w = s.waiterForFreedSlot() { waiters.append(w) }
+            }
+            return (dropped, waiters, drained)
+        }
+        for connection in dropped {
+            logger.debug("dropping an idle connection", metadata: metadata(connection, reason: reason))
+            connection.closeInBackground()
+        }
+        for waiter in waiters { waiter.continuation.resume(returning: .openSlot) }
+        drained.map { $0.continuation.resume(returning: $0.returned) }
+        return dropped.count
+    }
+
     /// Refuses new acquisitions, fails the waiters with ``ConnectionPoolFailure/closed`` and
     /// closes the idle connections. With `waitingForConnectionsInUse`, it then waits until every
     /// connection in use is back and closes those too; without, each is closed as it comes

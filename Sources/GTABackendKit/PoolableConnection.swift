@@ -22,6 +22,8 @@ package enum PoolDropReason: String, Sendable, Hashable {
     case linkLost = "connection lost"
     /// It came back inside a transaction: the next caller's statements would join it.
     case inTransaction = "transaction still open"
+    /// It is idle and its server has just failed (another connection to it was lost or refused).
+    case serverFailed = "its server failed"
 }
 
 /// What went wrong in ``ConnectionPool/acquire()`` that is the pool's own doing; the backend

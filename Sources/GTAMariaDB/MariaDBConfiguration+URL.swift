@@ -2,7 +2,8 @@ import Foundation
 
 extension MariaDBConfiguration {
     /// Parses a connection URL:
-    /// `mysql://user:password@host:port/database?option=value&...` (`mariadb://` is accepted too).
+    /// `mysql://user:password@host:port/database?option=value&...` (`mariadb://` is accepted too);
+    /// several hosts are separated by commas, `mysql://u:p@h1:3306,h2:3306/db` (see ``hosts``).
     ///
     /// The user name and password are percent-decoded (write `%40` for `@`, `%3A` for `:`,
     /// `%2F` for `/`). Port defaults to 3306, host to `127.0.0.1`. Options (all optional):
@@ -16,6 +17,8 @@ extension MariaDBConfiguration {
     /// | `read-timeout=30`, `write-timeout=30` | ``readTimeout``, ``writeTimeout`` in seconds |
     /// | `pool-size=8` | ``maximumConnections`` |
     /// | `acquire-timeout=30` | ``acquireTimeout`` in seconds |
+    /// | `skip-locked=auto\|on\|off` | ``skipLocked`` |
+    /// | `host-backoff=1` | ``hostBackoff`` in seconds |
     /// | `time-zone=UTC` | ``timeZone``: an identifier such as `Europe/Berlin` or an offset such as `+02:00` |
     ///
     /// - Throws: ``MariaDBError`` of kind ``MariaDBError/Kind/invalidConfiguration`` naming the
@@ -68,34 +71,41 @@ extension MariaDBConfiguration {
         }
         guard !user.isEmpty else { throw fail("no user name (expected mysql://user:password@host/...)") }
 
-        var host = "127.0.0.1"
-        var port = 3306
-        var portText: Substring?
-        if hostPort.hasPrefix("[") {
-            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unterminated IPv6 address") }
-            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
-            let after = hostPort[hostPort.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
-                throw fail("unexpected text after the IPv6 address")
+        var hosts: [Endpoint] = []
+        for part in hostPort.split(separator: ",", omittingEmptySubsequences: false) {
+            var host = "127.0.0.1"
+            var port = 3306
+            var portText: Substring?
+            if part.hasPrefix("[") {
+                guard let close = part.firstIndex(of: "]") else { throw fail("unterminated IPv6 address") }
+                host = String(part[part.index(after: part.startIndex)..<close])
+                let after = part[part.index(after: close)...]
+                if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+                    throw fail("unexpected text after the IPv6 address")
+                }
+            } else if let colon = part.lastIndex(of: ":") {
+                if colon != part.startIndex { host = String(part[..<colon]) }
+                portText = part[part.index(after: colon)...]
+            } else if !part.isEmpty {
+                host = String(part)
+            } else if hostPort.contains(",") {
+                throw fail("an empty host in the host list '\(hostPort)'")
             }
-        } else if let colon = hostPort.lastIndex(of: ":") {
-            if colon != hostPort.startIndex { host = String(hostPort[..<colon]) }
-            portText = hostPort[hostPort.index(after: colon)...]
-        } else if !hostPort.isEmpty {
-            host = String(hostPort)
-        }
-        if let portText {
-            guard let p = Int(portText), (1...65535).contains(p) else {
-                throw fail("port '\(portText)' is not a number from 1 to 65535")
+            if let portText {
+                guard let p = Int(portText), (1...65535).contains(p) else {
+                    throw fail("port '\(portText)' is not a number from 1 to 65535")
+                }
+                port = p
             }
-            port = p
+            hosts.append(Endpoint(host: host, port: port))
         }
         guard let database = String(path).removingPercentEncoding else {
             throw fail("the database name has a malformed percent escape")
         }
         guard !database.contains("/") else { throw fail("the database name '\(database)' contains '/'") }
 
-        self.init(host: host, port: port, user: user, password: password, database: database.isEmpty ? nil : database)
+        self.init(host: hosts[0].host, port: hosts[0].port, user: user, password: password, database: database.isEmpty ? nil : database)
+        self.hosts = hosts
 
         var tlsMode: String?
         var caPath: String?
@@ -125,13 +135,19 @@ extension MariaDBConfiguration {
                     throw fail("option '\(name)' must be a whole number of at least 1, not '\(value)'")
                 }
                 maximumConnections = n
+            case "host-backoff": hostBackoff = try seconds()
+            case "skip-locked":
+                guard let choice = SkipLocked(rawValue: value.lowercased()) else {
+                    throw fail("option 'skip-locked' must be auto, on or off, not '\(value)'")
+                }
+                skipLocked = choice
             case "time-zone", "timezone":
                 guard let zone = Self.parseTimeZone(value) else {
                     throw fail("unknown time zone '\(value)' (use an identifier such as Europe/Berlin or an offset such as +02:00)")
                 }
                 timeZone = zone
             default:
-                throw fail("unknown option '\(name)' (known: socket, tls, ssl-ca, ssl-cert, ssl-key, connect-timeout, read-timeout, write-timeout, pool-size, acquire-timeout, time-zone)")
+                throw fail("unknown option '\(name)' (known: socket, tls, ssl-ca, ssl-cert, ssl-key, connect-timeout, read-timeout, write-timeout, pool-size, acquire-timeout, host-backoff, skip-locked, time-zone)")
             }
         }
         switch tlsMode {

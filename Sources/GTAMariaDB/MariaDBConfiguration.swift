@@ -11,11 +11,43 @@ import Foundation
 ///
 /// ``description`` and ``debugDescription`` show the password as `****`.
 public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// The server's host name or IP address. Default `"127.0.0.1"`. Ignored when
-    /// ``unixSocket`` is set.
-    public var host: String
-    /// The server's TCP port. Default 3306.
-    public var port: Int
+    /// The server's host name or IP address: the first of ``hosts``. Default `"127.0.0.1"`.
+    /// Ignored when ``unixSocket`` is set.
+    public var host: String {
+        get { hosts[0].host }
+        set { hosts[0].host = newValue }
+    }
+    /// The server's TCP port: the first of ``hosts``. Default 3306.
+    public var port: Int {
+        get { hosts[0].port }
+        set { hosts[0].port = newValue }
+    }
+    /// The servers to connect to, in order of preference; never empty (``host`` and ``port``
+    /// are its first). With several (a Galera cluster, a primary and its replicas behind a
+    /// proxy), each new connection goes to **the first host in this order that is not being
+    /// avoided**; a host that refused a connection (2002/2003/2005), lost one (2013, 2006 and
+    /// the other ``MariaDBError/isConnectionLost`` codes) or answered 1047 (a Galera node not
+    /// ready) is avoided for ``hostBackoff``, doubled at each failure in a row up to 30 s, and
+    /// every idle connection to it is dropped at once. When every host is avoided, they are
+    /// tried in order all the same. One preferred host at a time also keeps a Galera cluster's
+    /// certification conflicts down (the library's writes meet on one node).
+    /// URL: `mysql://u:p@h1:3306,h2:3306,h3:3306/db`.
+    public var hosts: [Endpoint]
+    /// How long a host that failed is first avoided; doubled at each failure in a row, at most
+    /// 30 seconds. Default 1 second. URL item `host-backoff=1` (seconds).
+    public var hostBackoff: Duration = .seconds(1)
+
+    /// One server: host name or IP address and TCP port.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int = 3306) {
+            self.host = host
+            self.port = port
+        }
+        /// `host:port` (`[::1]:3306` for an IPv6 address).
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
     /// The user name.
     public var user: String
     /// The password; never shown in descriptions, errors or logs. Default: empty.
@@ -45,6 +77,22 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
     /// time in this zone, and a `DATETIME` read back is interpreted in it. The session's
     /// `time_zone` is set to match, so `NOW()` agrees. Default UTC.
     public var timeZone: TimeZone
+    /// Whether claims use `FOR UPDATE SKIP LOCKED`. Default ``SkipLocked-swift.enum/auto``:
+    /// decided from the server's version at the first connection.
+    public var skipLocked: SkipLocked
+
+    /// Whether the library's claims lock rows with `FOR UPDATE SKIP LOCKED` or use the Go
+    /// original's optimistic claim (URL item `skip-locked=auto|on|off`).
+    public enum SkipLocked: String, Sendable, Hashable {
+        /// From the server's `VERSION()` at the first connection: MariaDB 10.6+ and MySQL 8.0.1+
+        /// yes; older servers, TiDB and Vitess no (``MariaDBDialect/serverHasSkipLocked(version:)``).
+        /// Until the first connection the dialect says yes.
+        case auto
+        /// Always `SKIP LOCKED` (the server must have it).
+        case on
+        /// Never: the optimistic claim (an update that keeps the rows it changed).
+        case off
+    }
 
     /// Creates a configuration; every parameter except `user` has a default (see the properties).
     public init(
@@ -60,10 +108,10 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
         tls: TLS = .disabled,
         maximumConnections: Int = 8,
         acquireTimeout: Duration = .seconds(30),
-        timeZone: TimeZone = TimeZone(identifier: "UTC")!
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+        skipLocked: SkipLocked = .auto
     ) {
-        self.host = host
-        self.port = port
+        self.hosts = [Endpoint(host: host, port: port)]
         self.user = user
         self.password = password
         self.database = database
@@ -75,6 +123,7 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
         self.maximumConnections = maximumConnections
         self.acquireTimeout = acquireTimeout
         self.timeZone = timeZone
+        self.skipLocked = skipLocked
     }
 
     /// Checks the settings that cannot work: a ``maximumConnections`` below 1. A pool or
@@ -93,14 +142,14 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
     /// Where the server is, for messages: `"127.0.0.1:3306"` or `"unix:/path/to.sock"`.
     var endpoint: String {
         if let unixSocket { return "unix:" + unixSocket }
-        return "\(host):\(port)"
+        return hosts.map(\.description).joined(separator: ",")
     }
 
     /// A URL-like summary with the password masked:
     /// `mysql://app:****@127.0.0.1:3306/app (tls: disabled, pool: 8, time zone: GMT)`.
     public var description: String {
         let credentials = password.isEmpty ? user : user + ":****"
-        let place = unixSocket.map { "localhost?socket=\($0)" } ?? "\(host):\(port)"
+        let place = unixSocket.map { "localhost?socket=\($0)" } ?? endpoint
         return "mysql://\(credentials)@\(place)/\(database ?? "") (tls: \(tls), pool: \(maximumConnections), time zone: \(timeZone.identifier))"
     }
 

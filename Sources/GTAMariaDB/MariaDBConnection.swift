@@ -200,7 +200,7 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
             recordTransactionState(h)
             return result
         } catch let error as MariaDBError {
-            if error.isConnectionLost { markBroken() } else { recordTransactionState(h) }
+            if error.isConnectionLost || error.isAbortedFetch { markBroken() } else { recordTransactionState(h) }
             throw error
         }
     }

@@ -1,5 +1,6 @@
 import GTABackendKit
 import Logging
+import Synchronization
 
 /// A bounded pool of ``MariaDBConnection``s, opened lazily up to
 /// ``MariaDBConfiguration/maximumConnections``.
@@ -35,18 +36,32 @@ public final class MariaDBConnectionPool: Sendable {
     public let configuration: MariaDBConfiguration
     /// The shared pool, or why the configuration cannot make one.
     private let pool: Result<ConnectionPool<MariaDBConnection>, MariaDBError>
+    /// With several hosts: which one new connections go to.
+    private let selector: MariaDBHostSelector?
 
     /// Creates an empty pool; no connection is opened until the first ``acquire()``. A
     /// configuration that ``MariaDBConfiguration/validate()`` refuses makes every ``acquire()``
     /// throw that error.
-    public init(configuration: MariaDBConfiguration, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) {
+    public convenience init(configuration: MariaDBConfiguration, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) {
+        self.init(configuration: configuration, logger: logger, onConnect: { _ in })
+    }
+
+    /// `onConnect` sees every connection opened, before it is used.
+    init(
+        configuration: MariaDBConfiguration, logger: Logging.Logger,
+        onConnect: @escaping @Sendable (MariaDBConnection) -> Void
+    ) {
         self.configuration = configuration
+        let selector = configuration.hosts.count > 1 && configuration.unixSocket == nil
+            ? MariaDBHostSelector(hosts: configuration.hosts, backoff: configuration.hostBackoff) : nil
+        self.selector = selector
         do {
             try configuration.validate()
         } catch {
             pool = .failure(error)
             return
         }
+        let failed = FailedHosts()
         let endpoint = configuration.endpoint
         pool = .success(ConnectionPool(
             configuration: ConnectionPoolConfiguration(
@@ -65,8 +80,64 @@ public final class MariaDBConnectionPool: Sendable {
                     )
                 }
             },
-            open: { try await MariaDBConnection.connect(configuration: configuration) }
+            open: {
+                guard let selector else {
+                    let connection = try await MariaDBConnection.connect(configuration: configuration)
+                    onConnect(connection)
+                    return connection
+                }
+                var last: (any Error)?
+                for index in selector.order() {
+                    var one = configuration
+                    one.hosts = [selector.hosts[index]]
+                    do {
+                        let connection = try await MariaDBConnection.connect(configuration: one)
+                        selector.succeeded(index)
+                        onConnect(connection)
+                        return connection
+                    } catch where MariaDBHostSelector.meansHostFailed(error) {
+                        selector.failed(index)
+                        failed.add(index)
+                        last = error
+                    }
+                }
+                throw last!
+            }
         ))
+        failed.pool = self
+    }
+
+    /// Reaches the pool from its own open closure (made before the pool exists), weakly.
+    private final class FailedHosts: Sendable {
+        private struct Weak: Sendable {
+            weak var pool: MariaDBConnectionPool?
+        }
+        private let owner = Mutex(Weak())
+        var pool: MariaDBConnectionPool? {
+            get { owner.withLock { $0.pool } }
+            set { owner.withLock { $0.pool = newValue } }
+        }
+        /// A connect to the host at `index` failed: drop the idle connections to it.
+        func add(_ index: Int) {
+            pool?.dropIdleToFailedHosts([index])
+        }
+    }
+
+    /// Closes every idle connection to the hosts at `indexes`.
+    private func dropIdleToFailedHosts(_ indexes: Set<Int>) {
+        guard let selector, !indexes.isEmpty, let pool = try? pool.get() else { return }
+        pool.dropIdle(reason: .serverFailed) { connection in
+            selector.index(of: connection).map(indexes.contains) ?? false
+        }
+    }
+
+    /// A statement on `connection` failed with `error`: with several hosts, a host that is down
+    /// or not ready is avoided and its idle connections dropped (and this one too, at release).
+    private func noteFailure(_ error: any Error, on connection: MariaDBConnection) {
+        guard let selector, MariaDBHostSelector.meansHostFailed(error), let index = selector.index(of: connection) else { return }
+        connection.markBroken()
+        selector.failed(index)
+        dropIdleToFailedHosts([index])
     }
 
     /// The pool's counters now.
@@ -98,7 +169,14 @@ public final class MariaDBConnectionPool: Sendable {
 
     /// Runs `body` with a pooled connection, released when `body` returns or throws.
     func withConnection<T>(_ body: (MariaDBConnection) async throws -> T) async throws -> T {
-        try await pool.get().withConnection(body)
+        try await pool.get().withConnection { connection in
+            do {
+                return try await body(connection)
+            } catch {
+                noteFailure(error, on: connection)
+                throw error
+            }
+        }
     }
 
     /// Closes the idle connections and fails waiting and later acquires with

@@ -1,6 +1,7 @@
 import GTA
 import GTABackendKit
 import Logging
+import Synchronization
 
 /// A MariaDB or MySQL database: the ``GTADatabase`` the task library and an application share.
 ///
@@ -31,14 +32,33 @@ public final class MariaDBDatabase: GTADatabase {
     public var configuration: MariaDBConfiguration { pool.configuration }
     /// The connection pool.
     public let pool: MariaDBConnectionPool
-    /// MySQL / MariaDB SQL.
-    public var dialect: any GTADialect { Self.dialect }
+    /// MySQL / MariaDB SQL as this server speaks it: with ``MariaDBConfiguration/skipLocked``
+    /// `auto`, `SKIP LOCKED` is decided from the server's version at the first connection (and
+    /// assumed until then). The library reads it again at each claim.
+    public var dialect: any GTADialect { mariaDBDialect }
+    /// The same as ``dialect``, typed.
+    public var mariaDBDialect: MariaDBDialect { current.value.withLock { $0 } }
+
+    private final class Current: Sendable {
+        let value: Mutex<MariaDBDialect>
+        init(_ dialect: MariaDBDialect) { value = Mutex(dialect) }
+    }
+    private let current: Current
 
     /// Creates a database handle; no connection is opened until the first statement.
     /// - Parameter logger: receives connection open/drop events at debug level; never a
     ///   statement or a password. Default label `gta.mariadb`.
     public init(configuration: MariaDBConfiguration, logger: Logging.Logger = Logging.Logger(label: "gta.mariadb")) {
-        pool = MariaDBConnectionPool(configuration: configuration, logger: logger)
+        let current = Current(MariaDBDialect(skipLocked: configuration.skipLocked != .off))
+        self.current = current
+        let choice = configuration.skipLocked
+        pool = MariaDBConnectionPool(configuration: configuration, logger: logger, onConnect: { connection in
+            guard choice == .auto else { return }
+            let has = MariaDBDialect.serverHasSkipLocked(version: connection.serverVersion)
+            current.value.withLock { dialect in
+                if (dialect.lockForUpdateSkipLocked != nil) != has { dialect = MariaDBDialect(name: dialect.name, skipLocked: has) }
+            }
+        })
     }
 
     /// Creates a database handle from a URL; see ``MariaDBConfiguration/init(url:)``.

@@ -17,6 +17,29 @@ public struct MariaDBDialect: GTADialect, Hashable {
         self.lockForUpdateSkipLocked = skipLocked ? "FOR UPDATE SKIP LOCKED" : nil
     }
 
+    /// Whether a server whose `VERSION()` is `version` has `FOR UPDATE SKIP LOCKED`: MariaDB
+    /// 10.6 and later, MySQL 8.0.1 and later. TiDB and Vitess (whose version strings carry
+    /// `TiDB` / `Vitess`), older servers and strings that do not parse: no.
+    ///
+    /// ```swift
+    /// MariaDBDialect.serverHasSkipLocked(version: "10.11.19-MariaDB")   // true
+    /// MariaDBDialect.serverHasSkipLocked(version: "5.7.44")             // false
+    /// MariaDBDialect.serverHasSkipLocked(version: "8.0.11-TiDB-v7.5.0") // false
+    /// ```
+    public static func serverHasSkipLocked(version: String) -> Bool {
+        let lower = version.lowercased()
+        if lower.contains("tidb") || lower.contains("vitess") { return false }
+        var text = Substring(lower)
+        // A MariaDB server may announce itself as "5.5.5-10.x.y-MariaDB" to old clients.
+        if text.hasPrefix("5.5.5-"), lower.contains("mariadb") { text = text.dropFirst(6) }
+        let numbers = text.prefix { $0.isNumber || $0 == "." }.split(separator: ".").compactMap { Int($0) }
+        guard numbers.count >= 2 else { return false }
+        let (major, minor, patch) = (numbers[0], numbers[1], numbers.count > 2 ? numbers[2] : 0)
+        if lower.contains("mariadb") { return (major, minor) >= (10, 6) }
+        // MySQL (and Percona, which follows its version numbers).
+        return (major, minor, patch) >= (8, 0, 1)
+    }
+
     public func quote(_ identifier: String) -> String {
         "`" + identifier.replacingOccurrences(of: "`", with: "``") + "`"
     }

@@ -92,9 +92,18 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
     /// succeed.
     public var isNodeNotReady: Bool { errno == UInt32(ER_UNKNOWN_COM_ERROR) }
 
-    /// A deadlock, a lock wait timeout or a Galera node not yet ready: running the transaction
-    /// again may succeed.
-    public var isTransient: Bool { isDeadlock || isLockWaitTimeout || isNodeNotReady }
+    /// A deadlock, a lock wait timeout, a Galera node not yet ready or an aborted fetch
+    /// (``isConflict``): running the transaction again may succeed.
+    public var isTransient: Bool { isDeadlock || isLockWaitTimeout || isNodeNotReady || isConflict }
+
+    /// The transaction lost a conflict and was rolled back: a deadlock or Galera certification
+    /// failure (1213), or a fetch that failed with no error number at all, which is how a
+    /// Galera node's replicated write aborting a local `SELECT ... FOR UPDATE` mid-result
+    /// arrives (the connection is then dropped, its state being unknown).
+    public var isConflict: Bool { isDeadlock || isAbortedFetch }
+
+    /// A fetch that failed with no error number (see ``isConflict``).
+    public var isAbortedFetch: Bool { kind == .fetch && errno == 0 }
 
     /// A statement too large for the server: refused before sending (``Kind/valueTooLarge``), or
     /// `ER_NET_PACKET_TOO_LARGE` (1153) from the server.

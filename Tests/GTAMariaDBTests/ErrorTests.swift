@@ -57,6 +57,9 @@ struct ErrorTests {
         let e = try #require(failures.first as? MariaDBError)
         #expect(e.isDeadlock)
         #expect(e.isTransient)
+        // What an application's transaction meets on a Galera certification failure too: it
+        // says the transaction may be run again.
+        #expect(e.isConflict && !e.isAbortedFetch)
         // The survivor committed both rows.
         let total = try await db.query("SELECT SUM(v) AS s FROM conn_deadlock").first?.decode(Int.self, "s")
         #expect(total == 2)

@@ -20,11 +20,19 @@ public protocol GTADatabaseError: Error, Sendable {
     /// A statement or value too large for the server or its column, refused whole. The
     /// default is `false`.
     var isValueTooLarge: Bool { get }
+    /// The transaction lost a conflict with another and was rolled back whole: a deadlock
+    /// victim, or on a Galera cluster a certification failure (both MySQL 1213, at a statement
+    /// or at `COMMIT`). Running the whole transaction again may succeed. The default is
+    /// ``isDeadlock``. The library retries its own transactions a few times on it; an
+    /// application's ``TaskManager/transaction(_:)`` body that meets one gets the error as it is
+    /// (``isTransient`` is true too) and may run the transaction again.
+    var isConflict: Bool { get }
 }
 
 extension GTADatabaseError {
     public var isUnavailable: Bool { false }
     public var isValueTooLarge: Bool { false }
+    public var isConflict: Bool { isDeadlock }
 
     /// A deadlock or a lock wait timeout: running the transaction again may succeed.
     public var isTransient: Bool { isDeadlock || isLockWaitTimeout }

@@ -30,13 +30,16 @@ extension TaskStore {
             binds += b + [.date(initializedAfter)]
         }
         binds.append(.int(Int64(limit)))
-        let skipLocked = dialect.lockForUpdateSkipLocked
-        // Without SKIP LOCKED, select without a lock (a plain FOR UPDATE would make instances
-        // queue behind each other) and race on the optimistic update, as the original does.
-        let select = "SELECT \(columns) FROM \(t) WHERE task_status = ? AND (\(conditions.joined(separator: " OR "))) ORDER BY id LIMIT ? \(skipLocked ?? "")"
-        let locked = skipLocked != nil || dialect.writeTransactionsAreExclusive
         let selectBinds = binds
-        return try await db.transaction(isolation: .readCommitted) { tx in
+        let condition = conditions.joined(separator: " OR ")
+        return try await ConflictRetry.run { try await db.transaction(isolation: .readCommitted) { tx in
+            // Read at claim time, inside the transaction: a backend may learn from its first
+            // connection whether the server has SKIP LOCKED.
+            let skipLocked = db.dialect.lockForUpdateSkipLocked
+            // Without SKIP LOCKED, select without a lock (a plain FOR UPDATE would make instances
+            // queue behind each other) and race on the optimistic update, as the original does.
+            let select = "SELECT \(self.columns) FROM \(self.t) WHERE task_status = ? AND (\(condition)) ORDER BY id LIMIT ? \(skipLocked ?? "")"
+            let locked = skipLocked != nil || self.dialect.writeTransactionsAreExclusive
             var claim = Claim()
             var found: [TaskRecord] = []
             for record in TaskRowReader.readAll(try await self.query(select, selectBinds, on: tx)).records {
@@ -69,7 +72,7 @@ extension TaskStore {
                 claim.claimed.append(record)
             }
             return claim
-        }
+        } }
     }
 
     /// Moves `initialized` rows to `running` with each one's lease in `extra`, in one statement.

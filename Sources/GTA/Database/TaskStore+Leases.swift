@@ -8,10 +8,12 @@ extension TaskStore {
         var lost: [UInt64] = []
         for chunk in ids.chunked(1024) {
             let (list, binds) = inList(chunk.map { .uint($0) })
-            let changed = try await execute(
-                "UPDATE \(t) SET updated_at = ? WHERE task_status = ? AND extra LIKE ? AND id IN (\(list))",
-                [.date(Date()), .string(TaskStatus.running.rawValue), .string(owner.pattern)] + binds, on: db
-            ).rowsAffected
+            let changed = try await ConflictRetry.run {
+                try await execute(
+                    "UPDATE \(t) SET updated_at = ? WHERE task_status = ? AND extra LIKE ? AND id IN (\(list))",
+                    [.date(Date()), .string(TaskStatus.running.rawValue), .string(owner.pattern)] + binds, on: db
+                ).rowsAffected
+            }
             guard changed < chunk.count else { continue }
             // MySQL counts rows changed, not matched (a renewal within the same second changes
             // nothing): ask which rows are still this owner's.
@@ -42,13 +44,14 @@ extension TaskStore {
     func rescue(keys: [TaskKey], expiredBefore: Date, lostLimit: Int, limit: Int, on db: any GTADatabase) async throws -> [Rescue] {
         guard !keys.isEmpty, limit > 0 else { return [] }
         let (list, keyBinds) = inList(keys.map { .string($0.rawValue) })
-        let select = """
-            SELECT id, task_key, extra FROM \(t) WHERE task_status = ? AND task_key IN (\(list)) AND updated_at < ? \
-            AND extra LIKE ? ORDER BY id LIMIT ? \(dialect.lockForUpdateSkipLocked ?? "")
-            """
         let binds: [GTAValue] =
             [.string(TaskStatus.running.rawValue)] + keyBinds + [.date(expiredBefore), .string(LeaseOwner.anyLease), .int(Int64(limit))]
-        return try await db.transaction(isolation: .readCommitted) { tx in
+        return try await ConflictRetry.run { try await db.transaction(isolation: .readCommitted) { tx in
+            // The skip-locked clause as the database knows it now (see claim).
+            let select = """
+                SELECT id, task_key, extra FROM \(self.t) WHERE task_status = ? AND task_key IN (\(list)) AND updated_at < ? \
+                AND extra LIKE ? ORDER BY id LIMIT ? \(db.dialect.lockForUpdateSkipLocked ?? "")
+                """
             var rescued: [Rescue] = []
             for row in try await self.query(select, binds, on: tx) {
                 guard let id = try? row.decode(UInt64.self, "id") else { continue }
@@ -76,6 +79,6 @@ extension TaskStore {
                 }
             }
             return rescued
-        }
+        } }
     }
 }

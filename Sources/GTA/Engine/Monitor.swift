@@ -48,7 +48,7 @@ struct Monitor: Sendable {
             return
         }
         do {
-            let missing = try await db.transaction { tx -> Bool in
+            let missing = try await ConflictRetry.run { try await db.transaction { tx -> Bool in
                 guard let row = try await store.getForUpdate(id: id, on: tx) else { return true }
                 guard row.taskKey == key else {
                     // The Go schema's auto ids start at 10000: a user task may hold this id.
@@ -65,7 +65,7 @@ struct Monitor: Sendable {
                 }
                 logger.debug("built-in task re-armed", metadata: .task(id, key))
                 return false
-            }
+            } }
             if missing {
                 do {
                     try await store.insert(fresh, id: id, on: db)
