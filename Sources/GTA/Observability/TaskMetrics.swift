@@ -127,34 +127,28 @@ final class TaskMetrics: Sendable {
     // MARK: Series, made once
 
     private func counter(_ name: String, _ dimensions: [String]) -> Counter? {
-        guard let factory else { return nil }
-        let series = Series(name: name, dimensions: dimensions)
-        return state.withLock { s in
-            if let made = s.counters[series] { return made }
-            let made = Counter(label: prefix + name, dimensions: Self.pairs(dimensions), factory: factory)
-            s.counters[series] = made
-            return made
-        }
+        series(name, dimensions, \.counters) { Counter(label: $0, dimensions: $1, factory: $2) }
     }
 
     private func timer(_ name: String, _ dimensions: [String]) -> CoreMetrics.Timer? {
-        guard let factory else { return nil }
-        let series = Series(name: name, dimensions: dimensions)
-        return state.withLock { s in
-            if let made = s.timers[series] { return made }
-            let made = CoreMetrics.Timer(label: prefix + name, dimensions: Self.pairs(dimensions), factory: factory)
-            s.timers[series] = made
-            return made
-        }
+        series(name, dimensions, \.timers) { CoreMetrics.Timer(label: $0, dimensions: $1, factory: $2) }
     }
 
     private func meter(_ name: String, _ dimensions: [String]) -> Meter? {
+        series(name, dimensions, \.meters) { Meter(label: $0, dimensions: $1, factory: $2) }
+    }
+
+    /// The series `name` with `dimensions` from `table`, made with `make` the first time.
+    private func series<Metric: Sendable>(
+        _ name: String, _ dimensions: [String], _ table: WritableKeyPath<State, [Series: Metric]>,
+        _ make: (String, [(String, String)], any MetricsFactory) -> Metric
+    ) -> Metric? {
         guard let factory else { return nil }
         let series = Series(name: name, dimensions: dimensions)
         return state.withLock { s in
-            if let made = s.meters[series] { return made }
-            let made = Meter(label: prefix + name, dimensions: Self.pairs(dimensions), factory: factory)
-            s.meters[series] = made
+            if let made = s[keyPath: table][series] { return made }
+            let made = make(prefix + name, Self.pairs(dimensions), factory)
+            s[keyPath: table][series] = made
             return made
         }
     }
