@@ -54,6 +54,14 @@ public struct GTAError: Error, Sendable, Equatable, CustomStringConvertible {
         /// Swift only: a try of a handler ran longer than its definition's `runTimeout` and was
         /// cancelled; it counts as a failed try.
         public static let taskTimedOut = Code("task timed out")
+        /// Swift only: a feature (delayed tasks, unique tasks, periodic tasks) needs a column, an
+        /// index or a table that the task table lacks, such as a table made by the Go original's
+        /// `model.sql`. The message names the feature and how to add what it needs
+        /// (`gta migrate`, or the SQL in `model.sql` and `Docs/features.md`); nothing was written.
+        public static let featureNeedsMigration = Code("feature needs migration")
+        /// Swift only: a unique task was refused because a task with the same unique key is
+        /// still waiting or running; the message names the key and the existing task's id.
+        public static let duplicateUniqueKey = Code("duplicate unique key")
     }
 
     /// The kind of error.
@@ -108,4 +116,6 @@ public struct GTAError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let contextInvalid = GTAError(.contextInvalid)
     public static let commitOutcomeUnknown = GTAError(.commitOutcomeUnknown)
     public static let taskTimedOut = GTAError(.taskTimedOut)
+    public static let featureNeedsMigration = GTAError(.featureNeedsMigration)
+    public static let duplicateUniqueKey = GTAError(.duplicateUniqueKey)
 }
