@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The `extra` column: a JSON object. The Go original always writes `{}` and its `TaskExtra`
 /// ignores fields it does not know, so this library keeps what it adds here.

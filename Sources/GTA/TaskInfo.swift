@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a running handler knows about its task, beyond its context and argument (Swift only:
 /// neither the Go API nor its handler signature offers the id).

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A task row, typed. Go: `gta.Task` (Swift's concurrency owns the name `Task`).
 public struct TaskRecord: Sendable, Hashable {

@@ -1,6 +1,15 @@
 import DequeModule
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A dedicated OS thread that runs blocking work (C calls) one item at a time, off Swift's
 /// cooperative thread pool, and resumes the awaiting task when each item is done.
@@ -11,46 +20,82 @@ import Synchronization
 /// Work submitted by ``run(_:)`` runs to completion even when the awaiting task is cancelled,
 /// so a connection is never left halfway through a protocol exchange.
 package final class BlockingThread: @unchecked Sendable {
-    // @unchecked: `queue` and `stopped` are only touched while `condition` is locked.
-    private let condition = NSCondition()
+    // @unchecked: `queue` and `stopped` are only touched while `mutex` is locked.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var queue: Deque<() -> Void> = []
     private var stopped = false
     private let name: String
     /// The thread's `pthread_self()`, once it runs (0 before).
     private let owner = Atomic<UInt>(0)
 
-    /// Starts the thread.
+    /// The stack of each thread: 512 kB (Connector/C and SQLite need far less; only the pages
+    /// touched count towards resident memory).
+    package static let stackSize = 512 << 10
+
+    /// Starts the thread (a detached POSIX thread; `name` is used in errors).
     package init(name: String) {
         self.name = name
-        let thread = Thread { [self] in self.loop() }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, Self.stackSize)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        // The thread holds the object until its loop ends (after stop()).
+        let context = Unmanaged.passRetained(self).toOpaque()
+        #if canImport(Glibc)
+        var thread = pthread_t()
+        #else
+        var thread: pthread_t? = nil
+        #endif
+        let created = pthread_create(&thread, &attributes, { context in
+            let me = Unmanaged<BlockingThread>.fromOpaque(context!).takeRetainedValue()
+            me.loop()
+            return nil
+        }, context)
+        pthread_attr_destroy(&attributes)
+        precondition(created == 0, "pthread_create failed (\(created)) for '\(name)'")
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
     }
 
     private func loop() {
-        owner.store(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))), ordering: .releasing)
+        owner.store(Self.currentThreadID, ordering: .releasing)
         while true {
-            condition.lock()
+            pthread_mutex_lock(mutex)
             while queue.isEmpty && !stopped {
-                condition.wait()
+                pthread_cond_wait(condition, mutex)
             }
             // Taken out of the queue, the work's captures are released as soon as it has run.
             guard let item = queue.popFirst() else {
-                condition.unlock()
+                pthread_mutex_unlock(mutex)
                 return  // stopped, and nothing is left
             }
-            condition.unlock()
+            pthread_mutex_unlock(mutex)
             item()
         }
     }
 
+    private static var currentThreadID: UInt {
+        #if canImport(Glibc)
+        UInt(pthread_self())
+        #else
+        UInt(bitPattern: pthread_self())
+        #endif
+    }
+
     private func enqueue(_ item: @escaping () -> Void) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         guard !stopped else { return false }
         queue.append(item)
-        condition.signal()
+        pthread_cond_signal(condition)
         return true
     }
 
@@ -73,7 +118,7 @@ package final class BlockingThread: @unchecked Sendable {
 
     /// Whether the caller is running on this thread.
     package var isCurrent: Bool {
-        owner.load(ordering: .acquiring) == UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
+        owner.load(ordering: .acquiring) == Self.currentThreadID
     }
 
     /// Runs `work` on this thread without waiting for it.
@@ -83,10 +128,10 @@ package final class BlockingThread: @unchecked Sendable {
 
     /// Lets the thread finish what is queued, then end. Later submissions fail.
     package func stop() {
-        condition.lock()
+        pthread_mutex_lock(mutex)
         stopped = true
-        condition.signal()
-        condition.unlock()
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
     }
 }
 

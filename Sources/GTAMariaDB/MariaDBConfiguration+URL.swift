@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import GTA
 
 extension MariaDBConfiguration {
     /// Parses a connection URL:
@@ -27,7 +32,7 @@ extension MariaDBConfiguration {
         func fail(_ problem: String) -> MariaDBError {
             MariaDBError(kind: .invalidConfiguration, message: "invalid database URL: \(problem)")
         }
-        guard let schemeEnd = url.range(of: "://") else {
+        guard let schemeEnd = url.firstRange(of: "://") else {
             throw fail("missing '://' (expected mysql://user:password@host:port/database)")
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
@@ -60,10 +65,10 @@ extension MariaDBConfiguration {
             } else {
                 rawUser = userInfo
             }
-            guard let u = String(rawUser).removingPercentEncoding else {
+            guard let u = PercentDecoding.decode(rawUser) else {
                 throw fail("the user name has a malformed percent escape")
             }
-            guard let p = String(rawPassword).removingPercentEncoding else {
+            guard let p = PercentDecoding.decode(rawPassword) else {
                 throw fail("the password has a malformed percent escape")
             }
             user = u
@@ -99,7 +104,7 @@ extension MariaDBConfiguration {
             }
             hosts.append(Endpoint(host: host, port: port))
         }
-        guard let database = String(path).removingPercentEncoding else {
+        guard let database = PercentDecoding.decode(path) else {
             throw fail("the database name has a malformed percent escape")
         }
         guard !database.contains("/") else { throw fail("the database name '\(database)' contains '/'") }
@@ -111,8 +116,8 @@ extension MariaDBConfiguration {
         var caPath: String?
         for item in queryText.split(separator: "&", omittingEmptySubsequences: true) {
             let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = String(pair[0]).removingPercentEncoding,
-                let value = (pair.count > 1 ? String(pair[1]) : "").removingPercentEncoding
+            guard let name = PercentDecoding.decode(pair[0]),
+                let value = PercentDecoding.decode(pair.count > 1 ? String(pair[1]) : "")
             else { throw fail("malformed percent escape in option '\(pair[0])'") }
             func seconds() throws -> Duration {
                 guard let s = Double(value), s > 0, s.isFinite else {
@@ -142,6 +147,12 @@ extension MariaDBConfiguration {
                 }
                 skipLocked = choice
             case "time-zone", "timezone":
+                if Self.parseTimeZone(value) == nil, CivilTimeZone(named: value) != nil {
+                    // A named zone this process has no ICU to make a TimeZone of.
+                    timeZone = .gmt
+                    timeZoneName = value
+                    continue
+                }
                 guard let zone = Self.parseTimeZone(value) else {
                     throw fail("unknown time zone '\(value)' (use an identifier such as Europe/Berlin or an offset such as +02:00)")
                 }

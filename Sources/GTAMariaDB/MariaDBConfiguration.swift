@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import GTA
 
 /// Where and how to connect to a MariaDB or MySQL server, and how large the pool may grow.
 ///
@@ -75,8 +80,21 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
     public var acquireTimeout: Duration
     /// The time zone of `DATETIME` wall-clock values: a bound `Date` is written as the wall-clock
     /// time in this zone, and a `DATETIME` read back is interpreted in it. The session's
-    /// `time_zone` is set to match, so `NOW()` agrees. Default UTC.
-    public var timeZone: TimeZone
+    /// `time_zone` is set to match, so `NOW()` agrees. Default UTC (`TimeZone.gmt`).
+    ///
+    /// A named zone's offsets are read from the system's time zone database
+    /// (`/usr/share/zoneinfo`), not through ICU.
+    public var timeZone: TimeZone {
+        didSet { timeZoneName = nil }
+    }
+    /// The named zone the URL's `time-zone` item gave when this process cannot make a
+    /// `TimeZone` of that name (a process without ICU); `nil` otherwise. Setting ``timeZone``
+    /// clears it.
+    package var timeZoneName: String?
+    /// The zone wall-clock values are converted in: ``timeZoneName`` when set, else ``timeZone``.
+    package var civilTimeZone: CivilTimeZone {
+        timeZoneName.flatMap { CivilTimeZone(named: $0) } ?? CivilTimeZone(timeZone)
+    }
     /// Whether claims use `FOR UPDATE SKIP LOCKED`. Default ``SkipLocked-swift.enum/auto``:
     /// decided from the server's version at the first connection.
     public var skipLocked: SkipLocked
@@ -108,7 +126,7 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
         tls: TLS = .disabled,
         maximumConnections: Int = 8,
         acquireTimeout: Duration = .seconds(30),
-        timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+        timeZone: TimeZone = .gmt,
         skipLocked: SkipLocked = .auto
     ) {
         self.hosts = [Endpoint(host: host, port: port)]
@@ -150,7 +168,7 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
     public var description: String {
         let credentials = password.isEmpty ? user : user + ":****"
         let place = unixSocket.map { "localhost?socket=\($0)" } ?? endpoint
-        return "mysql://\(credentials)@\(place)/\(database ?? "") (tls: \(tls), pool: \(maximumConnections), time zone: \(timeZone.identifier))"
+        return "mysql://\(credentials)@\(place)/\(database ?? "") (tls: \(tls), pool: \(maximumConnections), time zone: \(timeZoneName ?? timeZone.identifier))"
     }
 
     /// The same as ``description``: the password stays masked.

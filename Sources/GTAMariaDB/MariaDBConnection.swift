@@ -48,7 +48,7 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
 
     private init(configuration: MariaDBConfiguration) {
         self.configuration = configuration
-        self.time = MariaDBTime(timeZone: configuration.timeZone)
+        self.time = MariaDBTime(zone: configuration.civilTimeZone)
         self.thread = BlockingThread(name: "gta-mariadb")
     }
 

@@ -41,7 +41,7 @@ public struct MariaDBDialect: GTADialect, Hashable {
     }
 
     public func quote(_ identifier: String) -> String {
-        "`" + identifier.replacingOccurrences(of: "`", with: "``") + "`"
+        "`" + identifier.replacing("`", with: "``") + "`"
     }
 
     public var lockForUpdate: String { "FOR UPDATE" }

@@ -1,5 +1,9 @@
 import CMariaDB
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
 
 /// Opening a Connector/C session: the options (timeouts, character set, protocol, TLS), the
@@ -28,7 +32,7 @@ enum MariaDBSession {
             try connect(h, config)
             // Errors of the setup itself come as kind .execute, and are reported as connect errors.
             _ = try MariaDBTextProtocol.run(h, "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci", wantRows: false, kind: .execute, time: time)
-            try setTimeZone(h, config.timeZone, time: time)
+            try setTimeZone(h, time.zone, time: time)
             let packet = try MariaDBTextProtocol.run(h, "SELECT @@max_allowed_packet AS p", wantRows: true, kind: .execute, time: time).1
             maxAllowedPacket = (try? packet.first?.decode(Int.self, "p")) ?? nil ?? 16 << 20
         } catch let error as MariaDBError where error.kind != .connect {
@@ -98,22 +102,25 @@ enum MariaDBSession {
     }
 
     /// Sets the session's `time_zone` to match `zone`, so that `NOW()` agrees with bound dates.
-    private static func setTimeZone(_ h: UnsafeMutablePointer<MYSQL>, _ zone: TimeZone, time: MariaDBTime) throws {
+    private static func setTimeZone(_ h: UnsafeMutablePointer<MYSQL>, _ zone: CivilTimeZone, time: MariaDBTime) throws {
         func run(_ sql: String) throws {
             _ = try MariaDBTextProtocol.run(h, sql, wantRows: false, kind: .execute, time: time)
         }
-        if zone.secondsFromGMT() == 0 && zone.nextDaylightSavingTimeTransition == nil {
-            try run("SET time_zone = '+00:00'")
+        func offsetText(_ seconds: Int) -> String {
+            let a = abs(seconds)
+            return (seconds < 0 ? "-" : "+") + CivilTime.pad(Int64(a / 3600), 2) + ":" + CivilTime.pad(Int64(a % 3600 / 60), 2)
+        }
+        if let fixed = zone.fixedOffset {
+            try run("SET time_zone = '\(offsetText(fixed))'")
             return
         }
         do {
             // A named zone follows daylight saving time; it needs the server's time zone tables.
-            try run("SET time_zone = '\(zone.identifier.replacingOccurrences(of: "'", with: ""))'")
+            try run("SET time_zone = '\(zone.identifier.replacing("'", with: ""))'")
         } catch let error as MariaDBError where error.errno == UInt32(ER_UNKNOWN_TIME_ZONE) {
             // No time zone tables: the current offset (NOW() is then off by an hour across DST).
-            let seconds = zone.secondsFromGMT()
-            let a = abs(seconds)
-            try run(String(format: "SET time_zone = '%@%02d:%02d'", seconds < 0 ? "-" : "+", a / 3600, a % 3600 / 60))
+            let now = CivilTime.epochParts(of: Date()).seconds
+            try run("SET time_zone = '\(offsetText(zone.offset(atSecondsSinceEpoch: now)))'")
         }
     }
 }

@@ -1,5 +1,9 @@
 import CMariaDB
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
 
 /// A prepared statement with its bind buffers, owned by one connection and used only on that

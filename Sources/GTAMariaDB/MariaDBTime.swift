@@ -1,5 +1,9 @@
 import CMariaDB
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
 
 /// Converts between `Date` and `MYSQL_TIME` wall-clock values in a configured time zone, through
@@ -7,8 +11,8 @@ import GTA
 struct MariaDBTime: Sendable {
     let zone: CivilTimeZone
 
-    init(timeZone: TimeZone) {
-        zone = CivilTimeZone(timeZone)
+    init(zone: CivilTimeZone) {
+        self.zone = zone
     }
 
     /// Writes `date` as a `DATETIME` wall-clock value in the zone, with microseconds.

@@ -1,5 +1,14 @@
 import CSQLite
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Whether, and until when, a statement that SQLite reports busy or locked waits and is tried
 /// again.
@@ -54,7 +63,9 @@ extension SQLiteHandle {
                 sqlite3_reset(statement)
                 let backoff = min(Duration.milliseconds(1 << min(retries, 5)), remaining)
                 retries += 1
-                Thread.sleep(forTimeInterval: Double(backoff.components.attoseconds) / 1e18 + Double(backoff.components.seconds))
+                // A blocking sleep: this runs on the connection's own thread, never the cooperative pool.
+                var pause = timespec(tv_sec: Int(backoff.components.seconds), tv_nsec: Int(backoff.components.attoseconds / 1_000_000_000))
+                while nanosleep(&pause, &pause) != 0 && errno == EINTR {}
                 waitAtMost(max(.milliseconds(1), remaining - backoff))
             }
         }

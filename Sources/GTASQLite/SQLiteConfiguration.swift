@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import GTA
 
 /// How ``SQLiteDatabase`` opens and uses a SQLite database.
 ///
@@ -93,7 +98,7 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     ///
     /// With another zone, ``SQLiteDatabase/sqliteDialect`` names a function, `gta_now()`, that the
     /// backend registers on every connection and that returns the current time in this zone.
-    public var timeZone: TimeZone = TimeZone(identifier: "UTC")!
+    public var timeZone: TimeZone = .gmt
 
     /// How many prepared statements each connection keeps for reuse, least recently used
     /// dropped first. Default: 64.
@@ -143,7 +148,7 @@ public struct SQLiteConfiguration: Sendable, Hashable {
             self.init(path: ":memory:")
             return
         }
-        guard let decoded = rest.removingPercentEncoding else {
+        guard let decoded = PercentDecoding.decode(rest) else {
             throw URLError(url: url, reason: "the path has an invalid percent escape")
         }
         self.init(path: decoded)

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
 
 /// `DATETIME` text as SQLite's date functions write it: `YYYY-MM-DD HH:MM:SS`, wall time in a

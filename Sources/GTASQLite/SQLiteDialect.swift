@@ -14,7 +14,7 @@ public struct SQLiteDialect: GTADialect, Hashable {
     }
 
     public func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        "\"" + identifier.replacing("\"", with: "\"\"") + "\""
     }
 
     public var lockForUpdate: String { "" }

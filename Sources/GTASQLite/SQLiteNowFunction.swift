@@ -1,5 +1,9 @@
 import CSQLite
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
 
 /// `gta_now()`: the current time as `DATETIME` text in the configured zone, registered on every

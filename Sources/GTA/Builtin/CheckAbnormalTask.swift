@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The built-in abnormal check: collects rows stuck `running` longer than the running timeout
 /// or `initialized` longer than the initialized timeout (within the storage timeout, built-in

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The built-in clean-up task: deletes `succeeded` rows older than the storage timeout,
 /// built-in rows excepted. Row id 9999, key `builtin:clean_up`.

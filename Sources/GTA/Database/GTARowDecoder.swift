@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Decodes a ``GTARow`` into a `Decodable` type whose coding keys are column names.
 ///

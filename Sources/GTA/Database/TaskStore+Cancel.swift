@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension TaskStore {
     /// Moves the `initialized` rows among `ids` to `failed`, built-in rows excepted, each keeping

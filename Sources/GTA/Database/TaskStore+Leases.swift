@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension TaskStore {
     /// Renews `owner`'s leases of `ids` (their `updated_at` becomes now) in one statement per

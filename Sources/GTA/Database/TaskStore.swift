@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Every statement the library sends about tasks, in one place (Go: `dal.go`); the lease
 /// statements are in `TaskStore+Leases.swift`, the reading of rows in `TaskRowReader.swift`.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Turns a caller's context and argument into a new row, and a row back into the handler call
 /// (Go: `assembler.go`). The definition's own codec does the argument; the definition's context

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ServiceContextModule
 
 /// Keeps each built-in task's fixed row going: creates it when missing and re-arms it when it

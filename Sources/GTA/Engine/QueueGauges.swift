@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Refreshes the queue gauges (`gta_tasks_waiting` and `gta_queue_lag_seconds`, per key): once
 /// per interval, one grouped query counts the `initialized` rows of this instance's keys and the

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Brings home tasks whose worker was lost: `running` rows of this instance's keys whose lease
 /// (of any instance of this library) expired go back to `initialized`, or to `failed` once they

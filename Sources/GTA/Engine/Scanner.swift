@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Claims `initialized` rows of this instance's keys while the pool has room, and hands them to
 /// the pool (Go: `scanner.go`).

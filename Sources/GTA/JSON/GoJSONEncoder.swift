@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Encodes `Encodable` values to the exact bytes Go's `encoding/json.Marshal` writes for the
 /// equivalent Go type, so Swift and Go services can share one task table.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Marks the types whose keyed containers are Go maps (written with sorted keys): `Dictionary`.
 protocol GoJSONMapMarker {}

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A Go `time.Time` as JSON sees it: an instant with nanosecond precision and the UTC offset it
 /// was written with, such as `"2024-02-29T23:59:58.123456789+08:00"`.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A wall-clock time on the proleptic Gregorian calendar (the calendar Go, MariaDB and SQLite
 /// use): year, month, day, hour, minute, second and nanosecond, with no zone of its own.
@@ -129,29 +133,60 @@ package struct CivilTime: Sendable, Hashable {
 
 /// A time zone's offsets from UTC for ``CivilTime`` conversions; the offset is looked up once
 /// for a zone that has only one.
+///
+/// A named zone (`Europe/Paris`) is read from the system's time zone database (``ZoneInfo``),
+/// never through Foundation's ICU path, so conversions are the same whether or not the process
+/// loads ICU. A zone the database does not have (a fixed offset such as `GMT+0100`) answers
+/// from the `TimeZone` itself, which needs no ICU for a fixed offset.
 package struct CivilTimeZone: Sendable {
     package let timeZone: TimeZone
+    /// The zone's name: the database's name for a named zone, else the `TimeZone`'s.
+    package let identifier: String
+    /// The zone's rules from the system's database, when it has them.
+    package let zoneInfo: ZoneInfo?
     /// The zone's only offset, or `nil` when it has several (daylight saving time).
     package let fixedOffset: Int?
 
     package init(_ timeZone: TimeZone) {
+        self.init(timeZone, zoneInfo: ZoneInfo(identifier: timeZone.identifier))
+    }
+
+    /// The named zone of the system's database (for example `Europe/Paris`), or `nil` when it
+    /// has no such zone. Works without ICU, where `TimeZone(identifier:)` gives `nil`.
+    package init?(named identifier: String) {
+        guard let info = ZoneInfo(identifier: identifier) else { return nil }
+        let now = CivilTime.epochParts(of: Date()).seconds
+        let zone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: info.offset(atSecondsSinceEpoch: now))
+        guard let zone else { return nil }
+        self.init(zone, zoneInfo: info)
+    }
+
+    private init(_ timeZone: TimeZone, zoneInfo: ZoneInfo?) {
         self.timeZone = timeZone
-        // A zone with one offset in 1970 and in 2023, and no daylight-saving change ahead, is fixed.
-        let a = Date(timeIntervalSince1970: 0), b = Date(timeIntervalSince1970: 1_700_000_000)
-        let offsetA = timeZone.secondsFromGMT(for: a), offsetB = timeZone.secondsFromGMT(for: b)
-        let fixed = offsetA == offsetB && timeZone.nextDaylightSavingTimeTransition(after: b) == nil
-        fixedOffset = fixed ? offsetB : nil
+        self.zoneInfo = zoneInfo
+        self.identifier = zoneInfo?.identifier ?? timeZone.identifier
+        if let zoneInfo {
+            fixedOffset = zoneInfo.fixedOffset
+        } else {
+            // A zone with one offset in 1970 and in 2023, and no daylight-saving change ahead, is fixed.
+            let a = Date(timeIntervalSince1970: 0), b = Date(timeIntervalSince1970: 1_700_000_000)
+            let offsetA = timeZone.secondsFromGMT(for: a), offsetB = timeZone.secondsFromGMT(for: b)
+            let fixed = offsetA == offsetB && timeZone.nextDaylightSavingTimeTransition(after: b) == nil
+            fixedOffset = fixed ? offsetB : nil
+        }
     }
 
     /// UTC.
-    package static let utc = CivilTimeZone(TimeZone(identifier: "UTC")!)
+    package static let utc = CivilTimeZone(TimeZone(secondsFromGMT: 0)!)
 
     /// Whether every wall time in this zone is UTC.
     package var isUTC: Bool { fixedOffset == 0 }
 
     /// Seconds east of UTC at the instant `secondsSinceEpoch`.
     package func offset(atSecondsSinceEpoch seconds: Int64) -> Int {
-        fixedOffset ?? timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))
+        if let fixedOffset { return fixedOffset }
+        if let zoneInfo { return zoneInfo.offset(atSecondsSinceEpoch: seconds) }
+        return timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))
     }
 
     /// The wall time in this zone at an instant.
