@@ -95,7 +95,10 @@ let package = Package(
         // The benchmark (BENCHMARK.md): `scripts/bench` builds it in release mode and runs it.
         .executableTarget(
             name: "GTABenchmark",
-            dependencies: ["GTA", "GTAMariaDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "GTA", "GTABackendKit", "GTAMariaDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The chaos test (`scripts/chaos`): workers, a producer, kills and server restarts, accounted.
         .executableTarget(

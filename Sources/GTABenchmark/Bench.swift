@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTAMariaDB
 
 /// One invocation: reads the server's settings, runs the chosen scenarios in order on one shared
@@ -18,7 +22,7 @@ struct Bench: Sendable {
         DebugRSS.log("RSS after probe \(MemorySampler.status("VmRSS") ?? 0) kB")
         let started = Date()
         if !options.json {
-            print("gta-bench \(ISO8601DateFormatter().string(from: started))")
+            print("gta-bench \(isoUTC(started))")
             print("server: \(server.summary)")
             print("tasks \(options.tasks), producers \(options.producers), runs \(options.runs), B3 calls \(options.latencyCalls), B4 batch \(options.batchSize), B2x4 processes \(options.processes)")
             print("")
@@ -37,5 +41,5 @@ struct Bench: Sendable {
 
 /// A progress line on stderr (stdout carries only the table or the JSON lines).
 func progress(_ message: String) {
-    FileHandle.standardError.write(Data("[gta-bench] \(message)\n".utf8))
+    writeStandardError("[gta-bench] \(message)\n")
 }

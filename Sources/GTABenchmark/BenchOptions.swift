@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Every option of `gta-bench`, its default and its rule (each count must be positive).
 struct BenchOptions: ParsableArguments, Sendable {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
 import GTAMariaDB
 
@@ -49,6 +53,6 @@ enum SQLFloor: Scenario {
 
     static func result(of rates: [Double], _ bench: BenchContext) -> ScenarioResult {
         ScenarioResult(id: id, name: "SQL floor, our connector", unit: "pairs/s", figure: Summary(values: rates),
-                       details: [("connections", .int(bench.options.producers)), ("pairs", .int(bench.options.tasks))])
+                       details: [("connections", .int(bench.options.producers)), ("pairs", .int(bench.options.tasks))], floor: CFloor.id)
     }
 }

@@ -1,6 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import GTA
+import GTABackendKit
 import GTAMariaDB
+import Synchronization
 
 /// B0': the SQL floor measured by `mysqlslap`, a client no one here wrote: B0's loop, run by
 /// `--producers` clients, `--tasks` pairs in all.
@@ -10,8 +19,10 @@ enum CFloor: Scenario {
     /// Pairs per second, by mysqlslap's own count of seconds.
     static func measure(_ bench: BenchContext, run _: Int) throws -> Double {
         let o = bench.options
-        let seconds = try slap(configuration: bench.configuration, pairs: o.tasks, concurrency: o.producers, binary: o.mysqlslap)
-        return Double(o.tasks) / seconds
+        let perClient = (o.tasks + o.producers - 1) / o.producers
+        let seconds = try slap(configuration: bench.configuration, query: pairQuery, statements: perClient * o.producers * 2,
+                               concurrency: o.producers, binary: o.mysqlslap)
+        return Double(perClient * o.producers) / seconds
     }
 
     static func result(of rates: [Double], _ bench: BenchContext) -> ScenarioResult {
@@ -19,51 +30,61 @@ enum CFloor: Scenario {
                        details: [("concurrency", .int(bench.options.producers)), ("pairs", .int(bench.options.tasks))])
     }
 
-    /// Runs mysqlslap once: `concurrency` clients, `pairs` INSERT+UPDATE pairs in all, each
-    /// UPDATE moving the row its INSERT made (`LAST_INSERT_ID()`). Returns the seconds mysqlslap
-    /// reports for running the queries (schema creation not included).
-    private static func slap(configuration c: MariaDBConfiguration, pairs: Int, concurrency: Int, binary: String) throws -> Double {
-        // One query list of two statements; --number-of-queries counts statements and is split
-        // evenly over the clients, so each client runs its share of whole pairs.
-        let perClient = (pairs + concurrency - 1) / concurrency
+    /// B0's pair: the INSERT, then the UPDATE of the row it made (`LAST_INSERT_ID()`).
+    static let pairQuery = """
+        \(insertQuery.replacing("'initialized'", with: "'running'"));\
+        UPDATE t SET task_status = 'succeeded', updated_at = NOW() WHERE id = LAST_INSERT_ID() AND task_status = 'running'
+        """
+
+    /// The library's insert of a new task row, as text.
+    static let insertQuery = """
+        INSERT INTO t (task_key, task_status, context, argument, extra, created_at, updated_at) \
+        VALUES ('bench', 'initialized', NULL, '1', '{}', NOW(), NOW())
+        """
+
+    /// Runs mysqlslap once: `concurrency` clients running `query` (statements separated by
+    /// `;`) over and over, `statements` statements in all (split evenly over the clients), on
+    /// the library's table definition. Returns the seconds mysqlslap reports for running the
+    /// queries (schema creation not included).
+    static func slap(configuration c: MariaDBConfiguration, query: String, statements: Int, concurrency: Int, binary: String) throws -> Double {
         let create = TaskTable.createStatements(for: try TableName("t"), dialect: MariaDBDatabase.dialect, ifNotExists: false)[0].sql
-            .replacingOccurrences(of: "\n", with: " ")
-        let query = """
-            INSERT INTO t (task_key, task_status, context, argument, extra, created_at, updated_at) \
-            VALUES ('bench', 'running', NULL, '1', '{}', NOW(), NOW());\
-            UPDATE t SET task_status = 'succeeded', updated_at = NOW() WHERE id = LAST_INSERT_ID() AND task_status = 'running'
-            """
+            .replacing("\n", with: " ")
         var arguments = [
             "--no-defaults", "--user=\(c.user)", "--create-schema=gta_bench_slap",
             "--create=\(create)", "--query=\(query)", "--delimiter=;",
-            "--concurrency=\(concurrency)", "--number-of-queries=\(perClient * concurrency * 2)", "--iterations=1",
+            "--concurrency=\(concurrency)", "--number-of-queries=\(statements)", "--iterations=1",
         ]
         if let socket = c.unixSocket {
             arguments += ["--protocol=SOCKET", "--socket=\(socket)"]
         } else {
             arguments += ["--protocol=TCP", "--host=\(c.host)", "--port=\(c.port)"]
         }
-        let process = Process()
-        if binary.contains("/") {
-            process.executableURL = URL(fileURLWithPath: binary)
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var path = binary
+        if !binary.contains("/") {
+            path = "/usr/bin/env"
             arguments.insert(binary, at: 0)
         }
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["MYSQL_PWD"] = c.password  // not on the command line
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("mysqlslap failed (exit \(process.terminationStatus)): \(errors)\(output)")
+        let process = try ChildProcess(path: path, arguments: arguments, environment: environment)
+        process.closeInput()
+        // Standard error is read on a thread of its own so that neither pipe can fill up.
+        let errorFD = process.error
+        let errorThread = BlockingThread(name: "mysqlslap-stderr")
+        defer { errorThread.stop() }
+        let errorBytes = Mutex<[UInt8]>([])
+        let errorDone = Atomic<Bool>(false)
+        errorThread.submit {
+            let bytes = ChildProcess.readToEnd(errorFD)
+            errorBytes.withLock { $0 = bytes }
+            errorDone.store(true, ordering: .releasing)
+        }
+        let output = String(decoding: ChildProcess.readToEnd(process.output), as: UTF8.self)
+        let status = process.waitForExit()
+        while !errorDone.load(ordering: .acquiring) { usleep(1000) }
+        let errors = String(decoding: errorBytes.withLock { $0 }, as: UTF8.self)
+        guard status == 0 else {
+            throw BenchError("mysqlslap failed (exit \(status)): \(errors)\(output)")
         }
         for line in output.split(separator: "\n") where line.contains("Average number of seconds to run all queries:") {
             let parts = line.split(separator: ":").last?.split(separator: " ") ?? []

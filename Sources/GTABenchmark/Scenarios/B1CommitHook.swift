@@ -27,6 +27,7 @@ enum CommitHook: Scenario {
         try await run.waitAllSucceeded()
         let elapsed = ContinuousClock.now - start
         let rss = Double(sampler.stop()) / 1024
+        bench.memory.before(id, kB: sampler.startKB)
         DebugRSS.log("B1 RSS start \(sampler.startKB) kB, peak \(rss) MB")
         try await run.finish(id)
         return (Double(n) / elapsed.seconds, Double(n) / produced.seconds, rss)
@@ -34,7 +35,7 @@ enum CommitHook: Scenario {
 
     static func result(of runs: [(rate: Double, callRate: Double, peakRSS: Double)], _ bench: BenchContext) -> ScenarioResult {
         let calls = Summary(values: runs.map { $0.callRate })
-        var result = ScenarioResult(id: id, name: "commit hook", unit: "tasks/s", figure: Summary(values: runs.map { $0.rate }))
+        var result = ScenarioResult(id: id, name: "commit hook", unit: "tasks/s", figure: Summary(values: runs.map { $0.rate }), floor: InsertFloor.id)
         result.details = [("producers", .int(bench.options.producers)), ("tasks", .int(bench.options.tasks)), ("producer_calls_per_s", calls.json)]
         result.lines = [("producers' call rate", calls.line("%.0f", "calls/s"))]
         result.peakRSS = runs.map { $0.peakRSS }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
 import GTAMariaDB
 
@@ -24,10 +28,14 @@ enum ScanDrain: Scenario {
         return measured
     }
 
-    /// The run itself; `watch` sees its pool and manager, released when this returns.
-    private static func drain(_ bench: BenchContext, watch: (ManagerRun) -> Void) async throws -> (rate: Double, peakRSS: Double) {
+    /// The run itself, with `options` added to the defaults and handlers that sleep `delay`;
+    /// `watch` sees its pool and manager, released when this returns. B2's variants use it too.
+    static func drain(
+        _ bench: BenchContext, options: [Option] = [], delay: Duration? = nil, scenario: String = id,
+        watch: (ManagerRun) -> Void = { _ in }
+    ) async throws -> (rate: Double, peakRSS: Double) {
         let n = bench.options.tasks
-        let run = try await bench.managerRun(expecting: n, initializedRows: n, start: false)
+        let run = try await bench.managerRun(expecting: n, initializedRows: n, start: false, options: options, delay: delay)
         watch(run)
         let sampler = MemorySampler()
         let start = ContinuousClock.now
@@ -35,14 +43,15 @@ enum ScanDrain: Scenario {
         try await run.waitAllSucceeded()
         let elapsed = ContinuousClock.now - start
         let rss = Double(sampler.stop()) / 1024
-        DebugRSS.log("B2 RSS start \(sampler.startKB) kB, peak \(rss) MB, threads \((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0)")
-        try await run.finish(id)
+        bench.memory.before(scenario, kB: sampler.startKB)
+        DebugRSS.log("\(scenario) RSS start \(sampler.startKB) kB, peak \(rss) MB, threads \((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0)")
+        try await run.finish(scenario)
         return (Double(n) / elapsed.seconds, rss)
     }
 
     static func result(of runs: [(rate: Double, peakRSS: Double)], _ bench: BenchContext) -> ScenarioResult {
         var result = ScenarioResult(id: id, name: "scan drain, 1 manager", unit: "tasks/s", figure: Summary(values: runs.map { $0.rate }),
-                                    details: [("tasks", .int(bench.options.tasks)), ("managers", .int(1))])
+                                    details: [("tasks", .int(bench.options.tasks)), ("managers", .int(1))], floor: BatchFloor.id)
         result.peakRSS = runs.map { $0.peakRSS }
         return result
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,7 +63,7 @@ enum ScanDrainProcesses: Scenario {
         let missing = runs.map(\.missing)
         let rss = Summary(values: runs.flatMap(\.workerPeakRSS))
         let processes = bench.options.processes
-        var result = ScenarioResult(id: id, name: "scan drain, \(processes) processes", unit: "tasks/s", figure: Summary(values: runs.map(\.rate)))
+        var result = ScenarioResult(id: id, name: "scan drain, \(processes) processes", unit: "tasks/s", figure: Summary(values: runs.map(\.rate)), floor: BatchFloor.id)
         result.details = [
             ("processes", .int(processes)), ("tasks", .int(bench.options.tasks)),
             ("duplicates", .array(duplicates.map { .int($0) })), ("never_run", .array(missing.map { .int($0) })),
@@ -67,7 +71,7 @@ enum ScanDrainProcesses: Scenario {
         ]
         result.lines = [
             ("ran more than once / never", "\(duplicates.reduce(0, +)) / \(missing.reduce(0, +)) (all runs; table: all succeeded)"),
-            ("worker peak RSS", String(format: "%.1f MB (max)", rss.max)),
+            ("worker peak RSS", cFormat("%.1f MB (max)", rss.max)),
         ]
         return result
     }

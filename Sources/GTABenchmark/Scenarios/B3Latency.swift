@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// B3: latency. One producer calls `run` `--latency-calls` times in sequence; p50, p99 and max
@@ -53,12 +57,13 @@ enum Latency: Scenario {
              Summary(values: runs.map { $0[keyPath: p].max }))
         }
         func line(_ s: (p50: Summary, p99: Summary, max: Summary)) -> String {
-            String(format: "p50 %.3f ms (%.3f-%.3f)  p99 %.3f ms (%.3f-%.3f)  max %.2f ms (%.2f-%.2f)",
+            cFormat("p50 %.3f ms (%.3f-%.3f)  p99 %.3f ms (%.3f-%.3f)  max %.2f ms (%.2f-%.2f)",
                    s.p50.median, s.p50.min, s.p50.max, s.p99.median, s.p99.min, s.p99.max, s.max.median, s.max.min, s.max.max)
         }
         let call = summaries(\.call)
         let hop = summaries(\.hop)
-        var result = ScenarioResult(id: id, name: "latency, start to handler p50", unit: "ms", figure: hop.p50, comparesWithFloor: false)
+        var result = ScenarioResult(id: id, name: "latency, start to handler p50", unit: "ms", figure: hop.p50)
+        result.figures = ["p50": hop.p50.median, "p99": hop.p99.median]
         result.details = [
             ("calls", .int(bench.options.latencyCalls)),
             ("call_p50_ms", call.p50.json), ("call_p99_ms", call.p99.json), ("call_max_ms", call.max.json),

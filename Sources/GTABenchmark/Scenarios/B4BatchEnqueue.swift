@@ -22,6 +22,6 @@ enum BatchEnqueue: Scenario {
 
     static func result(of rates: [Double], _ bench: BenchContext) -> ScenarioResult {
         ScenarioResult(id: id, name: "batch enqueue, \(bench.options.batchSize) per tx", unit: "tasks/s", figure: Summary(values: rates),
-                       details: [("tasks", .int(bench.options.tasks)), ("batch_size", .int(bench.options.batchSize))])
+                       details: [("tasks", .int(bench.options.tasks)), ("batch_size", .int(bench.options.batchSize))], floor: InsertFloor.id)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A scenario of BENCHMARK.md: `measure` is one run on the set-up `BenchContext` shares,
 /// `result` sums the `--runs` runs up. M (peak memory) is not one: it is read off B1's and B2's
@@ -14,17 +18,32 @@ protocol Scenario {
 
 extension Scenario {
     /// Every run in sequence, then their result.
+    /// The RSS before the first run (or what the scenario recorded before its first task) and
+    /// the highest VmHWM over the runs (reset before each) go with the result.
     static func run(_ bench: BenchContext) async throws -> ScenarioResult {
         var runs: [Measured] = []
-        for run in 0..<bench.options.runs { runs.append(try await measure(bench, run: run)) }
-        return result(of: runs, bench)
+        let before = MemorySampler.status("VmRSS") ?? 0
+        var peak = 0
+        for run in 0..<bench.options.runs {
+            MemorySampler.resetHighWaterMark()
+            runs.append(try await measure(bench, run: run))
+            peak = max(peak, MemorySampler.status("VmHWM") ?? 0)
+        }
+        var result = result(of: runs, bench)
+        result.rssBeforeKB = bench.memory.before(id) ?? before
+        result.rssPeakKB = peak
+        return result
     }
 }
 
 enum Scenarios {
     /// Every scenario `--scenarios` can choose, in the order they run.
     static var all: [any Scenario.Type] {
-        [SQLFloor.self, CFloor.self, CommitHook.self, ScanDrain.self, ScanDrainProcesses.self, Latency.self, BatchEnqueue.self]
+        [
+            SQLFloor.self, CFloor.self, InsertFloor.self, BatchFloor.self, CommitHook.self, ScanDrain.self,
+            ScanDrainPool16.self, ScanDrainPool64.self, ScanDrainSlowHandler.self, ScanDrainProcesses.self,
+            Latency.self, BatchEnqueue.self,
+        ]
     }
 
     static var ids: [String] { all.map { $0.id } }
@@ -43,7 +62,7 @@ struct ScenarioSelection: Sendable {
     /// A comma-separated list, in any case: `B0p` or `B0PRIME` for B0', `M` for B1 and B2.
     init(parsing list: String) throws {
         var chosen: [String] = []
-        for item in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for item in list.split(separator: ",").map({ String(trimmed($0)) }) {
             var name = item.uppercased()
             if name == "B0P" || name == "B0PRIME" { name = "B0'" }
             if name == "M" {

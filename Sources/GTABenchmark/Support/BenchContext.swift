@@ -1,5 +1,18 @@
 import GTA
 import GTAMariaDB
+import Synchronization
+
+/// The RSS each scenario recorded before its first task (B1 and B2 after their pool is open);
+/// the first record of a scenario wins.
+final class MemoryLog: Sendable {
+    private let records = Mutex<[String: Int]>([:])
+
+    func before(_ scenario: String, kB: Int) {
+        records.withLock { if $0[scenario] == nil { $0[scenario] = kB } }
+    }
+
+    func before(_ scenario: String) -> Int? { records.withLock { $0[scenario] } }
+}
 
 /// What every scenario is handed: the options, the server, and the set-up the scenarios share.
 struct BenchContext: Sendable {
@@ -7,6 +20,8 @@ struct BenchContext: Sendable {
     /// The database URL, for B2x4's worker processes.
     let url: String
     let configuration: MariaDBConfiguration
+    /// Each scenario's RSS before its first task, as the scenario saw it.
+    let memory = MemoryLog()
 
     var table: String { options.table }
 
@@ -23,11 +38,12 @@ struct BenchContext: Sendable {
     /// `n` tasks in a `Recorder` after calling `onStart`, started or not, and the pool's
     /// connections opened.
     func managerRun(
-        expecting n: Int, initializedRows: Int = 0, start: Bool, onStart: (@Sendable (Int) -> Void)? = nil
+        expecting n: Int, initializedRows: Int = 0, start: Bool, options: [Option] = [], delay: Duration? = nil,
+        onStart: (@Sendable (Int) -> Void)? = nil
     ) async throws -> ManagerRun {
         let db = try await freshDatabase(initializedRows: initializedRows)
         let recorder = Recorder(expected: n)
-        let manager = try BenchTable.manager(on: db, table: table) { k in
+        let manager = try BenchTable.manager(on: db, table: table, options: options, delay: delay) { k in
             onStart?(k)
             recorder.record(k)
         }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
 import GTAMariaDB
 
@@ -9,9 +13,17 @@ enum BenchTable {
     /// A manager on `table` (default options) with the bench task registered: its argument is
     /// the task's number, handed to `handler`. Every manager the benchmark makes comes from here,
     /// in this process and in B2x4's workers.
-    static func manager(on db: MariaDBDatabase, table: String, handler: @escaping @Sendable (Int) -> Void) throws -> TaskManager {
-        let manager = try TaskManager(db: db, table: table)
-        try manager.register(key, TaskDefinition(argumentType: Int.self) { _, n in handler(n) })
+    /// `options` are added to the defaults (B2's variants: `.withPoolSize(16)`); a `delay`
+    /// makes each handler sleep that long after `handler` (B2's 1 ms variant).
+    static func manager(
+        on db: MariaDBDatabase, table: String, options: [Option] = [], delay: Duration? = nil,
+        handler: @escaping @Sendable (Int) -> Void
+    ) throws -> TaskManager {
+        let manager = try TaskManager(db: db, table: table, options: options)
+        try manager.register(key, TaskDefinition(argumentType: Int.self) { _, n in
+            handler(n)
+            if let delay { try await Task.sleep(for: delay) }
+        })
         return manager
     }
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A scenario's or a worker's failure: a check that did not hold, a timeout, a tool that failed.
 struct BenchError: Error, CustomStringConvertible {
@@ -25,7 +29,7 @@ struct Summary: Sendable {
 
     /// `median unit (min ..., max ...)` for the table, each number in `format`.
     func line(_ format: String, _ unit: String) -> String {
-        String(format: "\(format) \(unit) (min \(format), max \(format))", median, min, max)
+        cFormat("\(format) \(unit) (min \(format), max \(format))", median, min, max)
     }
 }
 
@@ -65,13 +69,13 @@ indirect enum JSONOut: Sendable {
                 case "\n": out += "\\n"
                 case "\t": out += "\\t"
                 default:
-                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                    if u.value < 0x20 { out += cFormat("\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
                 }
             }
             return out + "\""
         case .number(let d):
             guard d.isFinite else { return "null" }
-            return String(format: "%.3f", d)
+            return cFormat("%.3f", d)
         case .int(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"
         case .array(let a): return "[" + a.map(\.text).joined(separator: ",") + "]"

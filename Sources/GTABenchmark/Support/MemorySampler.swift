@@ -1,54 +1,48 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
+import GTABackendKit
+import Synchronization
 
 /// Peak resident memory of this process: VmRSS sampled every 5 ms on a thread of its own, and
 /// VmHWM after resetting it through /proc/self/clear_refs (when the kernel allows).
-final class MemorySampler: @unchecked Sendable {
-    // @unchecked: `peakKB` and `running` are guarded by `lock`.
-    private let lock = NSLock()
-    private var peakKB = 0
-    private var running = true
-    private let done = DispatchSemaphore(value: 0)
+final class MemorySampler: Sendable {
+    private let peakKB: Atomic<Int>
+    private let running = Atomic<Bool>(true)
+    private let finished = Atomic<Bool>(false)
+    private let thread = BlockingThread(name: "gta-bench-rss")
     /// RSS when sampling began, in kB.
     let startKB: Int
 
     init() {
         Self.resetHighWaterMark()
         startKB = Self.status("VmRSS") ?? 0
-        peakKB = startKB
-        let thread = Thread { [self] in
-            while true {
+        peakKB = Atomic(startKB)
+        thread.submit { [self] in
+            while running.load(ordering: .acquiring) {
                 let rss = Self.status("VmRSS") ?? 0
-                lock.lock()
-                peakKB = max(peakKB, rss)
-                let go = running
-                lock.unlock()
-                if !go { break }
+                peakKB.max(rss, ordering: .relaxed)
                 usleep(5_000)
             }
-            done.signal()
+            finished.store(true, ordering: .releasing)
         }
-        thread.start()
     }
 
     /// Stops sampling; returns the peak in kB.
     func stop() -> Int {
-        lock.lock()
-        running = false
-        lock.unlock()
-        done.wait()
-        lock.lock()
-        defer { lock.unlock() }
-        return max(peakKB, Self.status("VmHWM") ?? 0)
+        running.store(false, ordering: .releasing)
+        while !finished.load(ordering: .acquiring) { usleep(1_000) }
+        thread.stop()
+        return max(peakKB.load(ordering: .relaxed), Self.status("VmHWM") ?? 0)
     }
 
     static func resetHighWaterMark() {
-        if let h = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
-            h.write(Data("5".utf8))
-            try? h.close()
-        }
+        writeFile("/proc/self/clear_refs", "5")
     }
 
     /// A `kB` field of /proc/self/status.

@@ -1,6 +1,11 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GTA
+import GTABackendKit
 import GTAMariaDB
 import Synchronization
 
@@ -40,85 +45,67 @@ struct Worker: AsyncParsableCommand {
         await manager.stop(wait: true)
         await db.shutdown()
         let text = ran.withLock { $0.map(String.init).joined(separator: "\n") }
-        try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: out))
+        guard writeFile(out, text + "\n") else { throw BenchError("cannot write \(out)") }
         Self.say("done \(MemorySampler.status("VmHWM") ?? 0)")
     }
 
     private static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        writeStandardOutput(line + "\n")
     }
 
     /// A line from stdin, read off the cooperative pool.
     private static func readLine() async -> String? {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: Swift.readLine()) }
-        }
+        (try? await offPool("gta-bench-stdin") { Swift.readLine() }) ?? nil
     }
 }
 
 /// A worker process seen from the parent.
 final class WorkerProcess: @unchecked Sendable {
     // @unchecked: `buffer` is touched only by one awaiting caller at a time (the parent's
-    // sequential loop), and Process/FileHandle are used from that caller.
-    let process: Process
+    // sequential loop).
+    let process: ChildProcess
     let out: String
-    private let input: FileHandle
-    private let output: FileHandle
     private var buffer: [UInt8] = []
 
-    private init(process: Process, out: String, input: FileHandle, output: FileHandle) {
+    private init(process: ChildProcess, out: String) {
         self.process = process
         self.out = out
-        self.input = input
-        self.output = output
     }
 
     static func launch(url: String, table: String, out: String) throws -> WorkerProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        process.arguments = [Worker.command, "--url", url, "--table", table, "--out", out]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        return WorkerProcess(process: process, out: out, input: stdin.fileHandleForWriting, output: stdout.fileHandleForReading)
+        let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let process = try ChildProcess(
+            path: me, arguments: [Worker.command, "--url", url, "--table", table, "--out", out], pipeError: false)
+        return WorkerProcess(process: process, out: out)
     }
 
     func send(_ line: String) {
-        input.write(Data((line + "\n").utf8))
+        process.send(line + "\n")
     }
 
     /// Reads lines until one starts with `word`; returns it.
     @discardableResult
     func expect(_ word: String) async throws -> String {
         while true {
-            guard let line = await nextLine() else {
+            guard let line = try await nextLine() else {
                 throw BenchError("a worker process ended before saying '\(word)'")
             }
             if line.hasPrefix(word) { return line }
         }
     }
 
-    private func nextLine() async -> String? {
-        let handle = output
+    private func nextLine() async throws -> String? {
+        let fd = process.output
         let pending = buffer
-        let (line, rest): (String?, [UInt8]) = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var data = pending
-                while true {
-                    if let nl = data.firstIndex(of: 10) {
-                        let line = String(decoding: data[..<nl], as: UTF8.self)
-                        continuation.resume(returning: (line, Array(data[(nl + 1)...])))
-                        return
-                    }
-                    let chunk = handle.availableData
-                    if chunk.isEmpty {
-                        continuation.resume(returning: (nil, data))
-                        return
-                    }
-                    data += chunk
+        let (line, rest): (String?, [UInt8]) = try await offPool("gta-bench-worker-out") {
+            var data = pending
+            while true {
+                if let nl = data.firstIndex(of: 10) {
+                    return (String(decoding: data[..<nl], as: UTF8.self), Array(data[(nl + 1)...]))
                 }
+                let chunk = ChildProcess.read(fd)
+                if chunk.isEmpty { return (nil, data) }
+                data += chunk
             }
         }
         buffer = rest
@@ -127,14 +114,9 @@ final class WorkerProcess: @unchecked Sendable {
 
     func waitForExit() async throws {
         let process = self.process
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
-        guard process.terminationStatus == 0 else {
-            throw BenchError("a worker process exited with status \(process.terminationStatus)")
+        let status = try await offPool("gta-bench-wait") { process.waitForExit() }
+        guard status == 0 else {
+            throw BenchError("a worker process exited with status \(status)")
         }
     }
 }
