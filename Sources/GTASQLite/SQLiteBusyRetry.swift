@@ -65,7 +65,8 @@ extension SQLiteHandle {
                 retries += 1
                 // A blocking sleep: this runs on the connection's own thread, never the cooperative pool.
                 var pause = timespec(tv_sec: Int(backoff.components.seconds), tv_nsec: Int(backoff.components.attoseconds / 1_000_000_000))
-                while nanosleep(&pause, &pause) != 0 && errno == EINTR {}
+                var rest = timespec()
+                while nanosleep(&pause, &rest) != 0 && errno == EINTR { pause = rest }
                 waitAtMost(max(.milliseconds(1), remaining - backoff))
             }
         }
