@@ -1,5 +1,6 @@
-/// Prepared statements of one connection, keyed by their SQL; once `capacity` is reached, the
-/// least recently used one is discarded to make room.
+/// Prepared statements of one connection, keyed by their SQL; once `capacity` statements or
+/// `weightLimit` in weight (a backend's measure of a statement's memory, such as its parameter
+/// count) is reached, the least recently used ones are discarded to make room.
 ///
 /// A lookup, an insert and an eviction each cost a dictionary operation: the entries form a
 /// list from the most to the least recently used, linked by their slots in one array.
@@ -9,6 +10,7 @@ package struct StatementCache<Statement> {
     private struct Entry {
         let sql: String
         var statement: Statement
+        var weight: Int
         /// The slots of the next more and the next less recently used entries, or -1.
         var newer: Int
         var older: Int
@@ -16,6 +18,10 @@ package struct StatementCache<Statement> {
 
     /// The most statements kept (none when 0).
     package let capacity: Int
+    /// The most total weight kept; a statement heavier than this alone is not kept.
+    package let weightLimit: Int
+    /// The total weight of the statements kept.
+    package private(set) var weight = 0
     private let discard: (Statement) -> Void
     private var slots: [String: Int] = [:]
     private var entries: [Entry] = []
@@ -25,8 +31,11 @@ package struct StatementCache<Statement> {
     /// An empty cache of at most `capacity` statements (none when `capacity` is 0 or less).
     /// `discard` finalizes a statement the cache lets go of (evicted, replaced or removed); leave
     /// it out for statements that close themselves when released.
-    package init(capacity: Int, discard: @escaping (Statement) -> Void = { _ in }) {
+    /// `weightLimit` bounds the total weight given to ``insert(_:for:weight:)``; the default
+    /// `Int.max` bounds nothing.
+    package init(capacity: Int, weightLimit: Int = .max, discard: @escaping (Statement) -> Void = { _ in }) {
         self.capacity = max(0, capacity)
+        self.weightLimit = max(0, weightLimit)
         self.discard = discard
     }
 
@@ -52,31 +61,20 @@ package struct StatementCache<Statement> {
         return entries[slot].statement
     }
 
-    /// Keeps `statement` for `sql`, discarding the least recently used one when the cache is
-    /// full (and a statement already kept for `sql`). Returns `false`, keeping nothing, when the
-    /// capacity is 0: the caller then still owns the statement.
-    package mutating func insert(_ statement: Statement, for sql: String) -> Bool {
-        guard capacity > 0 else { return false }
-        if let slot = slots[sql] {
-            discard(entries[slot].statement)
-            entries[slot].statement = statement
-            unlink(slot)
-            linkAsNewest(slot)
-            return true
+    /// Keeps `statement` for `sql`, discarding the least recently used ones while the cache is
+    /// full or the total weight would pass the limit (and a statement already kept for `sql`).
+    /// Returns `false`, keeping nothing, when the capacity is 0 or `weight` alone passes the
+    /// limit: the caller then still owns the statement.
+    package mutating func insert(_ statement: Statement, for sql: String, weight: Int = 0) -> Bool {
+        guard capacity > 0, weight <= weightLimit else { return false }
+        remove(sql)
+        while !slots.isEmpty && (slots.count >= capacity || self.weight + weight > weightLimit) {
+            remove(entries[oldest].sql)
         }
-        let slot: Int
-        if slots.count >= capacity {
-            // Reuse the least recently used entry's slot.
-            slot = oldest
-            unlink(slot)
-            slots[entries[slot].sql] = nil
-            discard(entries[slot].statement)
-            entries[slot] = Entry(sql: sql, statement: statement, newer: -1, older: -1)
-        } else {
-            slot = entries.count
-            entries.append(Entry(sql: sql, statement: statement, newer: -1, older: -1))
-        }
+        let slot = entries.count
+        entries.append(Entry(sql: sql, statement: statement, weight: weight, newer: -1, older: -1))
         slots[sql] = slot
+        self.weight += weight
         linkAsNewest(slot)
         return true
     }
@@ -85,6 +83,7 @@ package struct StatementCache<Statement> {
     package mutating func remove(_ sql: String) {
         guard let slot = slots.removeValue(forKey: sql) else { return }
         unlink(slot)
+        weight -= entries[slot].weight
         discard(entries[slot].statement)
         // Keep the slots dense: move the last entry into the freed one.
         let last = entries.count - 1
@@ -103,6 +102,7 @@ package struct StatementCache<Statement> {
         for entry in entries { discard(entry.statement) }
         entries = []
         slots = [:]
+        weight = 0
         newest = -1
         oldest = -1
     }

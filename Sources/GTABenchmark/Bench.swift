@@ -24,6 +24,7 @@ struct Bench: Sendable {
         if !options.json {
             print("gta-bench \(isoUTC(started))")
             print("server: \(server.summary)")
+            print("client: \(BuildInfo.linking), \(MallocSettings.summary), Foundation mapped: \(BuildInfo.foundationMapped)")
             print("tasks \(options.tasks), producers \(options.producers), runs \(options.runs), B3 calls \(options.latencyCalls), B4 batch \(options.batchSize), B2x4 processes \(options.processes)")
             print("")
         }

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `gta-bench`: the scenarios of BENCHMARK.md against a MariaDB server.
 /// `gta-bench --help` lists the options. `gta-bench __worker ...` is the hidden worker mode
@@ -20,6 +23,7 @@ struct GTABench: AsyncParsableCommand {
     /// `gta-bench __worker ...` is B2x4's worker (`Worker`), parsed on its own so that it stays
     /// out of the usage line; anything else is the benchmark.
     static func main() async {
+        MallocSettings.apply()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == Worker.command {
             await Worker.main(Array(arguments.dropFirst()))
@@ -30,5 +34,38 @@ struct GTABench: AsyncParsableCommand {
 
     func run() async throws {
         try await Bench(options: options).runAll()
+    }
+}
+
+/// The process's malloc settings, an application's choice (the library makes none): one glibc
+/// arena instead of up to eight per core. Each thread that allocates (the cooperative pool,
+/// every connection's thread) otherwise gets an arena of its own that keeps what it freed;
+/// measured here, one arena lowers B2's peak by about 3.5 MB at no cost in speed.
+/// `GTA_BENCH_MALLOC_ARENA_MAX` overrides it (0: glibc's default).
+enum MallocSettings {
+    static var arenaMax: Int32 {
+        Int32(ProcessInfoLite.environment("GTA_BENCH_MALLOC_ARENA_MAX") ?? "") ?? 1
+    }
+
+    static func apply() {
+        // mallopt is declared in <malloc.h>, which the Glibc module leaves out: look it up.
+        // M_ARENA_MAX is -8.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard arenaMax > 0, let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(-8, arenaMax)
+    }
+
+    /// For the header.
+    static var summary: String { arenaMax > 0 ? "malloc: M_ARENA_MAX=\(arenaMax)" : "malloc: glibc defaults" }
+}
+
+/// An environment variable, without Foundation.
+enum ProcessInfoLite {
+    static func environment(_ name: String) -> String? {
+        #if canImport(Glibc)
+        return getenv(name).map { String(cString: $0) }
+        #else
+        return nil
+        #endif
     }
 }

@@ -33,6 +33,11 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
 
     /// The most prepared statements kept per connection.
     static let statementCacheSize = 64
+    /// The most parameters the kept statements of one connection have in all. A parameter costs
+    /// about 300 bytes between our bind arrays and Connector/C's copy; the library's batch
+    /// statements have up to 771 (a claim of 256 rows), and each padded size is a statement of
+    /// its own, so without this bound a busy connection kept about a megabyte of them.
+    static let statementCacheParameterLimit = 1024
 
     private let thread: BlockingThread
     private let time: MariaDBTime
@@ -43,7 +48,8 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
 
     // Thread-confined (only touched on `thread`). A statement closes itself when released.
     private var handle: UnsafeMutablePointer<MYSQL>?
-    private var statements = StatementCache<MariaDBStatement>(capacity: MariaDBConnection.statementCacheSize)
+    private var statements = StatementCache<MariaDBStatement>(
+        capacity: MariaDBConnection.statementCacheSize, weightLimit: MariaDBConnection.statementCacheParameterLimit)
     private var scratch = MariaDBScratch()
 
     private init(configuration: MariaDBConfiguration) {
@@ -253,7 +259,8 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
             throw error
         }
         let statement = MariaDBStatement(handle: stmt)
-        _ = statements.insert(statement, for: sql)
+        // Not kept when too heavy: it then closes once this execution has released it.
+        _ = statements.insert(statement, for: sql, weight: statement.parameterCount)
         return statement
     }
 }

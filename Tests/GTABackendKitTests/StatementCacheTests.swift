@@ -40,6 +40,25 @@ struct StatementCacheTests {
         #expect(cache.count == 0 && cache.keysByRecency.isEmpty)
     }
 
+    @Test func theWeightLimitEvictsTheLeastRecentlyUsed() {
+        let discarded = Discarded()
+        var cache = StatementCache<String>(capacity: 10, weightLimit: 100, discard: { discarded.names.append($0) })
+        #expect(cache.insert("a", for: "a", weight: 40))
+        #expect(cache.insert("b", for: "b", weight: 40))
+        _ = cache.statement(for: "a")
+        #expect(cache.insert("c", for: "c", weight: 30))  // 110 > 100: b, the least recently used, goes
+        #expect(discarded.names == ["b"])
+        #expect(cache.keysByRecency == ["c", "a"] && cache.weight == 70)
+        // Heavier than the limit alone: not kept, nothing evicted.
+        #expect(!cache.insert("huge", for: "huge", weight: 101))
+        #expect(cache.count == 2 && discarded.names == ["b"])
+        // Replacing a statement replaces its weight.
+        #expect(cache.insert("a2", for: "a", weight: 10))
+        #expect(cache.weight == 40 && discarded.names == ["b", "a"])
+        cache.removeAll()
+        #expect(cache.weight == 0)
+    }
+
     @Test func aCapacityOfZeroKeepsNothing() {
         var cache = StatementCache<Int>(capacity: 0)
         let inserted = cache.insert(1, for: "a")

@@ -158,3 +158,22 @@ final class ChildProcess: @unchecked Sendable {
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 }
+
+/// How this binary was linked and what it mapped, for the header.
+enum BuildInfo {
+    /// Whether the Swift runtime is a shared library here (`libswiftCore.so` mapped).
+    static var linking: String {
+        maps.contains("libswiftCore.so") ? "Swift runtime shared" : "Swift runtime static (--static-swift-stdlib)"
+    }
+
+    /// Whether libFoundation or ICU is mapped into this process.
+    static var foundationMapped: String {
+        let text = maps
+        let found = ["libFoundation.so", "libFoundationInternationalization", "libicu", "lib_FoundationICU"].filter { text.contains($0) }
+        return found.isEmpty ? "no (nor ICU)" : "yes (\(found.joined(separator: ", ")))"
+    }
+
+    private static var maps: String {
+        (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
+    }
+}
