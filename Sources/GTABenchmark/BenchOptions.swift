@@ -11,8 +11,8 @@ struct BenchOptions: ParsableArguments, Sendable {
     var url: String?
 
     // The counts, each a positive integer.
-    @Option(help: .count("Tasks (or INSERT+UPDATE pairs) per run of B0, B0', B1, B2, B2x4 and B4.")) var tasks = 20_000
-    @Option(help: .count("Concurrent producers in B1; connections in B0, clients in B0'.")) var producers = 8
+    @Option(help: .count("Tasks (INSERT+UPDATE pairs in B0 and B0', inserts in B0i, rows in B0b) per run of every scenario but B3.")) var tasks = 20_000
+    @Option(help: .count("Concurrent producers in B1; connections in B0 and B0b, clients in B0' and B0i.")) var producers = 8
     @Option(help: .count("Runs per scenario; median, min and max are printed.")) var runs = 3
     @Option(help: .count("Sequential `run` calls in B3.")) var latencyCalls = 2_000
     @Option(help: .count("Tasks per transaction in B4.")) var batchSize = 500
@@ -31,7 +31,7 @@ struct BenchOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("The task table to drop and recreate.", valueName: "name"))
     var table = "gta_bench_tasks"
 
-    @Option(help: ArgumentHelp("The mysqlslap binary for B0' (a bare name is looked up on PATH).", valueName: "path"))
+    @Option(help: ArgumentHelp("The mysqlslap binary for B0' and B0i (a bare name is looked up on PATH).", valueName: "path"))
     var mysqlslap = "mysqlslap"
 
     @Flag(help: "One JSON object per scenario, one per line, instead of the table.")

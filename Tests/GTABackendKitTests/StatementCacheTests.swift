@@ -43,17 +43,22 @@ struct StatementCacheTests {
     @Test func theWeightLimitEvictsTheLeastRecentlyUsed() {
         let discarded = Discarded()
         var cache = StatementCache<String>(capacity: 10, weightLimit: 100, discard: { discarded.names.append($0) })
-        #expect(cache.insert("a", for: "a", weight: 40))
-        #expect(cache.insert("b", for: "b", weight: 40))
+        let kept1 = cache.insert("a", for: "a", weight: 40)
+        #expect(kept1)
+        let kept2 = cache.insert("b", for: "b", weight: 40)
+        #expect(kept2)
         _ = cache.statement(for: "a")
-        #expect(cache.insert("c", for: "c", weight: 30))  // 110 > 100: b, the least recently used, goes
+        let kept3 = cache.insert("c", for: "c", weight: 30)
+        #expect(kept3)  // 110 > 100: b, the least recently used, goes
         #expect(discarded.names == ["b"])
         #expect(cache.keysByRecency == ["c", "a"] && cache.weight == 70)
         // Heavier than the limit alone: not kept, nothing evicted.
-        #expect(!cache.insert("huge", for: "huge", weight: 101))
+        let kept4 = cache.insert("huge", for: "huge", weight: 101)
+        #expect(!kept4)
         #expect(cache.count == 2 && discarded.names == ["b"])
         // Replacing a statement replaces its weight.
-        #expect(cache.insert("a2", for: "a", weight: 10))
+        let kept5 = cache.insert("a2", for: "a", weight: 10)
+        #expect(kept5)
         #expect(cache.weight == 40 && discarded.names == ["b", "a"])
         cache.removeAll()
         #expect(cache.weight == 0)
