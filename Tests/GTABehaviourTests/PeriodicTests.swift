@@ -46,6 +46,9 @@ import Testing
 
             let rows = try await Self.dueRows(table, "tick")
             let dues = rows.map(\.due)
+            // Stopped managers create nothing more.
+            try await Task.sleep(for: .milliseconds(1200))
+            #expect(try await Self.dueRows(table, "tick").count == rows.count)
             // At least three due seconds in 4.5 s, and never two rows for one due second.
             #expect(rows.count >= 3, "\(dues)")
             #expect(Set(dues).count == dues.count, "duplicate due times: \(dues)")
@@ -63,6 +66,37 @@ import Testing
             #expect(runs.all.allSatisfy { $0.1 == Tick(n: 7) })
             #expect(Set(runs.all.map(\.0)).count == runs.count)
             #expect(runs.count >= rows.count - 2, "\(runs.count) runs for \(rows.count) rows")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentTurnsOfThreeInstancesTakeOneDueTimeOnce(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let now = Int64(Date().timeIntervalSince1970)
+            let hour = now / 3600 * 3600
+            // Overdue since this hour began: every turn below sees the same due time.
+            try await db.execute(
+                "INSERT INTO \(Self.schedules(table)) (task_key, schedule, last_due, next_due, updated_at) VALUES (?, ?, NULL, ?, ?)",
+                [.string("hourly"), .string("every 1h"), .date(Date(timeIntervalSince1970: Double(hour))), .date(Date())])
+            let databases = [db, try await table.anotherDatabase(backend), try await table.anotherDatabase(backend)]
+            var schedulers: [(PeriodicScheduler, TaskDefinition)] = []
+            for database in databases {
+                let manager = try TaskManager(db: database, table: table.name, options: fastOptions(RecordingLogger()))
+                try manager.register("hourly", TaskDefinition { _, _ in }.schedule(.every(.seconds(3600))))
+                schedulers.append((manager.makePeriodicScheduler(), try #require(manager.registry.definition("hourly"))))
+            }
+            // Eight turns per instance at once, none started by a sleep.
+            let nexts = await withTaskGroup(of: Date?.self) { group in
+                for (scheduler, definition) in schedulers {
+                    for _ in 0..<8 { group.addTask { await scheduler.turn("hourly", definition, definition.schedule!) } }
+                }
+                return await group.reduce(into: [Date?]()) { $0.append($1) }
+            }
+            for other in databases.dropFirst() { await close(other) }
+            #expect(try await Self.dueRows(table, "hourly").map(\.due) == [hour])
+            #expect(nexts.count == 24 && nexts.allSatisfy { Self.seconds($0) == hour + 3600 }, "\(nexts)")
+            let row = try #require(try await Self.scheduleRow(table, "hourly"))
+            #expect(Self.seconds(try row.decode(Date?.self, "last_due")) == hour)
         }
     }
 
