@@ -15,6 +15,7 @@ public struct ScheduleStatus: Sendable, Hashable {
     /// The id of the task created for ``lastDue``.
     public var lastTaskID: UInt64?
 
+    /// A schedule row's values; ``lastDue``, ``nextDue`` and ``lastTaskID`` default to `nil`.
     public init(key: TaskKey, schedule: String, lastDue: Date? = nil, nextDue: Date? = nil, lastTaskID: UInt64? = nil) {
         self.key = key
         self.schedule = schedule
