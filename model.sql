@@ -20,3 +20,17 @@ CREATE TABLE IF NOT EXISTS `tasks` (
   KEY `idx_task_status_id` (`task_status`, `id`),
   KEY `idx_updated_at` (`updated_at`)
 ) ENGINE=InnoDB AUTO_INCREMENT=10001 DEFAULT CHARSET=utf8mb4;
+
+-- Optional addition for periodic tasks (Swift only; the Go original never reads or writes it):
+-- the schedules table, one row per scheduled key, named after the task table with `_schedules`
+-- (see Docs/periodic.md). TaskTable.create(named:on:) and `gta migrate` create it; for a table
+-- made earlier, run ScheduleTable.create(forTasks:on:) or this statement:
+-- CREATE TABLE IF NOT EXISTS `tasks_schedules` (
+--   `task_key` varchar(64) NOT NULL,
+--   `schedule` varchar(255) NOT NULL DEFAULT '',
+--   `last_due` datetime NULL DEFAULT NULL,
+--   `next_due` datetime NULL DEFAULT NULL,
+--   `last_task_id` bigint unsigned NULL DEFAULT NULL,
+--   `updated_at` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+--   PRIMARY KEY (`task_key`)
+-- ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

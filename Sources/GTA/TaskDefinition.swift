@@ -58,6 +58,13 @@ public struct TaskDefinition: Sendable {
     /// its outcome is then the timeout failure whatever it returns, and the next retry (or the
     /// final status) waits for it.
     public var runTimeout: Duration?
+    /// Swift only. When tasks of this kind are created by themselves (a periodic task), or
+    /// `nil` (the default) for tasks created only by `run`. Set it with
+    /// ``schedule(_:argument:)``, which also sets ``scheduleArgument``.
+    public var schedule: Schedule?
+    /// Swift only. The argument each periodic task is created with, encoded by the definition's
+    /// codec as `run` would encode it. The default is `nil`.
+    public var scheduleArgument: (any Encodable & Sendable)?
 
     /// Encodes arguments and decodes them for the handler; `nil` without a handler.
     let codec: ArgumentCodec?
@@ -154,6 +161,8 @@ public struct TaskDefinition: Sendable {
         self.cleanSucceeded = cleanSucceeded
         self.initTimeoutSensitive = initTimeoutSensitive
         self.runTimeout = nil
+        self.schedule = nil
+        self.scheduleArgument = nil
     }
 
     /// The wait before retry number `attempt`.

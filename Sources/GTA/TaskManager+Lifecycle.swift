@@ -12,17 +12,25 @@ extension TaskManager: Service {
     /// try await group.run()
     /// ```
     ///
-    /// In dry run mode neither the scanner nor the monitors start; `run()` still waits for the stop.
-    /// - Throws: ``GTAError/unexpected`` when the manager already runs or has stopped (a manager runs once).
+    /// Periodic tasks (``TaskDefinition/schedule(_:argument:)``) are created by a loop per
+    /// scheduled key beside the scanner, and stop with it.
+    ///
+    /// In dry run mode neither the scanner, the monitors nor the periodic scheduler start;
+    /// `run()` still waits for the stop.
+    /// - Throws: ``GTAError/unexpected`` when the manager already runs or has stopped (a manager
+    ///   runs once); ``GTAError/featureNeedsMigration`` before anything starts when a periodic
+    ///   definition is registered and the schedules table (``ScheduleTable``) is missing (the
+    ///   manager is then stopped; ``start()`` logs the error).
     public func run() async throws {
         let dryRun = configuration.dryRun, rescue = configuration.rescue
         let scanner = makeScanner(), monitor = makeMonitor(), rescuer = makeRescuer(), keeper = makeLeaseKeeper()
-        let queueGauges = makeQueueGauges()
-        try await lifecycle.run {
+        let queueGauges = makeQueueGauges(), periodic = makePeriodicScheduler()
+        try await lifecycle.run(preflight: { [self] in try await checkPeriodicTasks() }) {
             guard !dryRun else { return }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await scanner.run() }
                 group.addTask { await monitor.run() }
+                group.addTask { await periodic.run() }
                 if rescue { group.addTask { await rescuer.run() } }
                 if let queueGauges { group.addTask { await queueGauges.run() } }
             }

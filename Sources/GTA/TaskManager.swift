@@ -89,9 +89,13 @@ public final class TaskManager: Sendable {
 
     /// Binds a definition to a key. Go: `Register`. Registration may come before or after ``start()``.
     ///
+    /// A definition with a schedule (``TaskDefinition/schedule(_:argument:)``) becomes a
+    /// periodic task; its schedules table is checked when the manager runs (``run()``).
+    ///
     /// - Throws: ``GTAError/invalidTaskKey`` for an empty, too long (over 64), reserved
     ///   (`builtin:`) or already registered key; ``GTAError/definitionHandlerNil`` for a
-    ///   definition without a handler.
+    ///   definition without a handler; ``GTAError/optionInvalid`` for an invalid schedule and
+    ///   ``GTAError/definitionArgumentInvalid`` for a schedule argument that does not encode.
     public func register(_ key: TaskKey, _ definition: TaskDefinition) throws {
         try registry.register(key, definition)
     }
@@ -121,6 +125,13 @@ public final class TaskManager: Sendable {
     func makeQueueGauges() -> QueueGauges? {
         guard metrics.isEnabled, let interval = configuration.queueMetricsInterval else { return nil }
         return QueueGauges(registry: registry, store: store, db: db, metrics: metrics, interval: interval, logger: logger)
+    }
+
+    /// The periodic tasks' scheduler, handed what it needs.
+    func makePeriodicScheduler() -> PeriodicScheduler {
+        PeriodicScheduler(
+            registry: registry, store: ScheduleStore(tasks: table, dialect: db.dialect), creator: creator, assembler: assembler, db: db,
+            context: configuration.context, logger: logger)
     }
 
     /// The built-in tasks' monitor, handed what it needs.

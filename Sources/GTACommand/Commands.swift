@@ -90,6 +90,19 @@ struct Stats: AsyncParsableCommand {
                 "  \(instance.owner)  running \(instance.running)  last renewal \(Text.ago(instance.lastRenewal, now))"
                     + (instance.expired > 0 ? "  expired leases \(instance.expired)" : ""))
         }
+        if !stats.schedules.isEmpty {
+            lines.append("")
+            lines.append("schedules (periodic tasks): \(stats.schedules.count)")
+            var t = TextTable(header: ["key", "schedule", "last due", "next due", "last task"])
+            t.rightAligned = [4]
+            for s in stats.schedules {
+                t.rows.append([
+                    s.key.rawValue, s.schedule, s.lastDue.map(Text.timestamp) ?? "-", s.nextDue.map(Text.timestamp) ?? "-",
+                    s.lastTaskID.map(String.init) ?? "-",
+                ])
+            }
+            lines.append(t.rendered)
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -130,6 +130,14 @@ struct Pages: Sendable {
                 "<tr><td class=\"mono\">\(i.owner)</td><td class=\"num\">\(i.running)</td><td>\(ago(i.lastRenewal, now))</td><td class=\"num\(i.expired > 0 ? " warn" : "")\">\(i.expired)</td></tr>"
             }))</tbody></table>
             """
+        let schedules = stats.schedules.isEmpty ? HTML("<p class=\"muted\">No periodic task is scheduled on this table.</p>") : """
+            <table><thead><tr><th>key</th><th>schedule</th><th>last due</th><th>next due</th><th class="num">last task</th></tr></thead><tbody>\
+            \(HTML.join(stats.schedules.map { s in
+                let last: HTML = s.lastTaskID.map { "<a href=\"\(link("/tasks/\($0)"))\">\($0)</a>" } ?? "–"
+                let lastDue = s.lastDue.map(timestamp) ?? "–", nextDue = s.nextDue.map(timestamp) ?? "–"
+                return "<tr><td>\(keyText(s.key))</td><td class=\"mono\">\(s.schedule)</td><td>\(lastDue)</td><td>\(nextDue)</td><td class=\"num\">\(last)</td></tr>"
+            }))</tbody></table>
+            """
         return page("Overview", """
             <p class="muted">Table <b>\(operations.table.description)</b> at \(timestamp(now)). Queue lag: the age of a key's oldest \
             <i>initialized</i> row. Stuck: <i>running</i> rows whose lease was not renewed for \(operations.leaseExpiry.readable) \
@@ -140,6 +148,7 @@ struct Pages: Sendable {
             <p class="muted">Rows that became succeeded or failed, by minute of their last update (rows cleaned when they succeed are not counted).</p>
             <table class="tp"><thead><tr><th>minute (UTC)</th><th class="num">succeeded</th><th></th><th class="num">failed</th><th></th></tr></thead><tbody>\(bars)</tbody></table>
             <h2>Instances seen</h2><p class="muted">Lease owners of running rows.</p>\(instances)
+            <h2>Schedules</h2><p class="muted">Periodic tasks: one task per due time, whichever instance creates it.</p>\(schedules)
             """)
     }
 

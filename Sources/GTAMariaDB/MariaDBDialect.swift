@@ -73,4 +73,24 @@ public struct MariaDBDialect: GTADialect, Hashable {
                 """)
         ]
     }
+
+    /// The schedules table of periodic tasks (`model.sql`'s optional addition): one row per
+    /// scheduled key, InnoDB so that its rows can be locked.
+    public func scheduleTableStatements(for table: TableName, ifNotExists: Bool) -> [GTAStatement] {
+        let ine = ifNotExists ? "IF NOT EXISTS " : ""
+        return [
+            GTAStatement(
+                """
+                CREATE TABLE \(ine)\(table.quoted(for: self)) (
+                  `task_key` varchar(64) NOT NULL,
+                  `schedule` varchar(\(Schedule.maximumTextLength)) NOT NULL DEFAULT '',
+                  `last_due` datetime NULL DEFAULT NULL,
+                  `next_due` datetime NULL DEFAULT NULL,
+                  `last_task_id` bigint unsigned NULL DEFAULT NULL,
+                  `updated_at` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+                  PRIMARY KEY (`task_key`)
+                ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+                """)
+        ]
+    }
 }

@@ -115,6 +115,12 @@ struct OperationsSQL: Sendable {
             [.string(TaskStatus.succeeded.rawValue), .string(TaskStatus.failed.rawValue), .date(since)], on: db)
     }
 
+    /// Every row of the schedules table `schedules`, by key.
+    func schedules(_ schedules: TableName, on db: any GTAExecutor) async throws -> [GTARow] {
+        try await query(
+            "SELECT task_key, schedule, last_due, next_due, last_task_id FROM \(schedules.quoted(for: dialect)) ORDER BY task_key", [], on: db)
+    }
+
     // MARK: Lists and rows
 
     func list(condition: (String, [GTAValue]), after: UInt64?, limit: Int, on db: any GTAExecutor) async throws -> [GTARow] {

@@ -10,6 +10,9 @@ public struct TaskStats: Sendable {
     public var keys: [KeyStats]
     /// The instances seen through the leases of `running` rows, sorted by owner.
     public var instances: [Instance]
+    /// The periodic tasks' schedules (``TaskOperations/schedules()``), sorted by key; empty
+    /// without a schedules table.
+    public var schedules: [ScheduleStatus] = []
 
     /// What one key's rows look like.
     public struct KeyStats: Sendable, Hashable {
@@ -120,7 +123,8 @@ extension TaskOperations {
         return TaskStats(
             at: now,
             keys: byKey.values.sorted { $0.key.rawValue < $1.key.rawValue },
-            instances: instances.values.sorted { $0.owner < $1.owner })
+            instances: instances.values.sorted { $0.owner < $1.owner },
+            schedules: try await schedules())
     }
 
     /// Succeeded and failed rows per minute over the last `minutes` minutes (the current minute

@@ -54,4 +54,23 @@ public struct SQLiteDialect: GTADialect, Hashable {
                 [.string(table.name), .int(Int64(TaskTable.firstAutoID - 1)), .string(table.name)]),
         ]
     }
+
+    /// The schedules table of periodic tasks: one row per scheduled key (a writing transaction
+    /// holds the whole database, so no row lock is needed).
+    public func scheduleTableStatements(for table: TableName, ifNotExists: Bool) -> [GTAStatement] {
+        let ine = ifNotExists ? "IF NOT EXISTS " : ""
+        return [
+            GTAStatement(
+                """
+                CREATE TABLE \(ine)\(table.quoted(for: self)) (
+                  "task_key" VARCHAR(64) NOT NULL PRIMARY KEY,
+                  "schedule" VARCHAR(\(Schedule.maximumTextLength)) NOT NULL DEFAULT '',
+                  "last_due" DATETIME,
+                  "next_due" DATETIME,
+                  "last_task_id" INTEGER,
+                  "updated_at" DATETIME NOT NULL DEFAULT '1000-01-01 00:00:00'
+                )
+                """)
+        ]
+    }
 }

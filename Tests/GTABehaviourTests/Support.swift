@@ -107,6 +107,8 @@ struct TestTable: Sendable {
         let name = "t_" + test.filter { $0.isLetter || $0.isNumber || $0 == "_" }.prefix(50)
         let quoted = db.dialect.quote(name)
         try await db.execute("DROP TABLE IF EXISTS \(quoted)", [])
+        let schedules = ScheduleTable.name(forTasks: try TableName(name)).quoted(for: db.dialect)
+        try await db.execute("DROP TABLE IF EXISTS \(schedules)", [])
         try await TaskTable.create(named: name, on: db)
         return TestTable(db: db, name: name, file: file)
     }

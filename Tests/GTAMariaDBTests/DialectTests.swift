@@ -21,4 +21,15 @@ import Testing
         #expect(library.count == 1)
         #expect(statement == library[0].sql + ";")
     }
+
+    @Test func modelSQLShowsTheSchedulesTableAsTheLibraryCreatesIt() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("model.sql"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("-- CREATE TABLE IF NOT EXISTS `tasks_schedules`") })
+        let statement = lines[start...].map { String($0.dropFirst(3)) }.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let library = ScheduleTable.createStatements(forTasks: try TableName("tasks"), dialect: MariaDBDatabase.dialect)
+        #expect(library.count == 1)
+        #expect(statement == library[0].sql + ";")
+    }
 }

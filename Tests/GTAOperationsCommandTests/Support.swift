@@ -53,6 +53,7 @@ struct TestTable {
             db = try await SQLiteDatabase(path: url)
         }
         try await db.execute("DROP TABLE IF EXISTS \(db.dialect.quote(name))", [])
+        try await db.execute("DROP TABLE IF EXISTS \(ScheduleTable.name(forTasks: try TableName(name)).quoted(for: db.dialect))", [])
         if create { try await TaskTable.create(named: name, on: db) }
         return TestTable(db: db, name: name, url: url)
     }

@@ -79,6 +79,7 @@ func withTable<T>(
     let db = try await backend.makeDatabase(file: name)
     do {
         try await db.execute("DROP TABLE IF EXISTS \(db.dialect.quote(name))", [])
+        try await db.execute("DROP TABLE IF EXISTS \(ScheduleTable.name(forTasks: try TableName(name)).quoted(for: db.dialect))", [])
         if create { try await TaskTable.create(named: name, on: db) }
         let result = try await body(db, TestTable(db: db, name: name))
         await db.close()

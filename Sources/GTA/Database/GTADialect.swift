@@ -42,6 +42,13 @@ public protocol GTADialect: Sendable {
     /// library's claim index and first auto id), run in one transaction by
     /// ``TaskTable/create(named:on:ifNotExists:)``.
     func taskTableStatements(for table: TableName, ifNotExists: Bool) -> [GTAStatement]
+
+    /// The statements that create the schedules table of periodic tasks named `table` (see
+    /// ``ScheduleTable``), run in one transaction by ``ScheduleTable/create(forTasks:on:ifNotExists:)``.
+    /// The default is portable SQL: `task_key varchar(64)` primary key, `schedule varchar(255)`,
+    /// `last_due` and `next_due` nullable `datetime`, `last_task_id` nullable `bigint`,
+    /// `updated_at datetime`.
+    func scheduleTableStatements(for table: TableName, ifNotExists: Bool) -> [GTAStatement]
 }
 
 extension GTADialect {
@@ -49,6 +56,24 @@ extension GTADialect {
     public var writeTransactionsAreExclusive: Bool { false }
     public var insertedID: GTAInsertedID { .lastInsertID }
     public var supportsDeleteLimit: Bool { false }
+
+    public func scheduleTableStatements(for table: TableName, ifNotExists: Bool) -> [GTAStatement] {
+        let q = quote
+        return [
+            GTAStatement(
+                """
+                CREATE TABLE \(ifNotExists ? "IF NOT EXISTS " : "")\(table.quoted(for: self)) (
+                  \(q("task_key")) varchar(64) NOT NULL,
+                  \(q("schedule")) varchar(\(Schedule.maximumTextLength)) NOT NULL DEFAULT '',
+                  \(q("last_due")) datetime NULL DEFAULT NULL,
+                  \(q("next_due")) datetime NULL DEFAULT NULL,
+                  \(q("last_task_id")) bigint NULL DEFAULT NULL,
+                  \(q("updated_at")) datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+                  PRIMARY KEY (\(q("task_key")))
+                )
+                """)
+        ]
+    }
 
     /// The library's own SQL, written with `?` for each bound value, in this dialect's
     /// placeholders. (Its SQL has no `?` anywhere else: identifiers are validated, values bound.)

@@ -19,13 +19,16 @@ public enum TaskTable {
         dialect.taskTableStatements(for: table, ifNotExists: ifNotExists)
     }
 
-    /// Creates the task table named `name` on `db`, from the same definition as `model.sql`.
+    /// Creates the task table named `name` on `db`, from the same definition as `model.sql`,
+    /// and its schedules table for periodic tasks (``ScheduleTable``), which the Go original
+    /// never reads.
     ///
     /// - Throws: ``GTAError/invalidTableName`` before any SQL is sent when the name is not a
     ///   valid identifier; the database's error when a statement fails.
     public static func create(named name: String, on db: any GTADatabase, ifNotExists: Bool = true) async throws {
         let table = try TableName(name)
         let statements = createStatements(for: table, dialect: db.dialect, ifNotExists: ifNotExists)
+            + ScheduleTable.createStatements(forTasks: table, dialect: db.dialect, ifNotExists: ifNotExists)
         try await db.transaction { tx in
             for statement in statements { try await tx.execute(statement.sql, statement.binds) }
         }

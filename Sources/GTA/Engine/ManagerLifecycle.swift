@@ -65,12 +65,25 @@ final class ManagerLifecycle: Sendable {
     /// begins or the calling task is cancelled; then stops. `keeper` runs beside them until the
     /// stop is complete (leases are renewed while running tasks are waited for).
     /// - Throws: ``GTAError/unexpected`` when the manager is already running or stopped.
-    func run(_ loops: @escaping @Sendable () async -> Void, keeper: @escaping @Sendable () async -> Void) async throws {
+    /// `preflight` runs first; when it throws, the manager is stopped (nothing ran) and the
+    /// error is rethrown.
+    func run(
+        preflight: @Sendable () async throws -> Void = {}, _ loops: @escaping @Sendable () async -> Void,
+        keeper: @escaping @Sendable () async -> Void
+    ) async throws {
         try state.withLock { s in
             guard s.phase == .idle else {
                 throw GTAError(.unexpected, "the task manager is already running or stopped; a manager runs once")
             }
             s.phase = .running
+        }
+        do {
+            try await preflight()
+        } catch {
+            stopping.set()
+            state.withLock { $0.phase = .stopped }
+            stopped.fire()
+            throw error
         }
         // The stop writes to the database and renews leases while it waits: that part must not
         // inherit the cancellation that ends the loops, so it runs in a task of its own, awaited.

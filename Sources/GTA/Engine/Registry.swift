@@ -3,6 +3,9 @@ import Synchronization
 /// The definitions registered with one manager, by key (Go: `register.go`).
 final class Registry: Sendable {
     private let state = Mutex<[TaskKey: TaskDefinition]>([:])
+    /// The key of every scheduled definition, in registration order, for the periodic
+    /// scheduler (which may start before or after a registration).
+    let scheduledKeys = AsyncStream<TaskKey>.makeStream(bufferingPolicy: .unbounded)
 
     /// Registers a user definition.
     func register(_ key: TaskKey, _ definition: TaskDefinition) throws {
@@ -30,6 +33,14 @@ final class Registry: Sendable {
         if let runTimeout = definition.runTimeout, runTimeout <= .zero {
             throw GTAError(.optionInvalid, "task key '\(key)': run timeout must be > 0, got \(runTimeout.readable)")
         }
+        if let schedule = definition.schedule {
+            do {
+                try schedule.validate()
+                _ = try definition.codec?.encode(definition.scheduleArgument)
+            } catch let error as GTAError {
+                throw GTAError(error.code, "task key '\(key)': schedule: \(error.message)", underlying: error.underlying)
+            }
+        }
         if key.isBuiltin {
             guard let builtin = definition.builtin, builtin.rowID != 0 else {
                 throw GTAError(.definitionPrimaryKeyEmpty, "built-in task '\(key)' has no row id")
@@ -43,6 +54,14 @@ final class Registry: Sendable {
                 throw GTAError(.invalidTaskKey, "task key '\(key)' is already registered")
             }
             definitions[key] = definition
+        }
+        if definition.schedule != nil { scheduledKeys.continuation.yield(key) }
+    }
+
+    /// The scheduled definitions, by key.
+    func scheduled() -> [(TaskKey, TaskDefinition)] {
+        state.withLock { definitions in
+            definitions.filter { $0.value.schedule != nil }.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key, $0.value) }
         }
     }
 

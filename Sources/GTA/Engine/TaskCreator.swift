@@ -43,6 +43,14 @@ final class TaskCreator: Sendable {
         metrics.created(task.taskKey, path: written.taskStatus == .running ? .commitHook : .initialized)
     }
 
+    /// A periodic task's path: the row `initialized` on `executor` (the scheduler's transaction,
+    /// which also records the due time), for a scanner of any instance. Returns its id.
+    func createInitialized(_ task: TaskRecord, on executor: any GTAExecutor) async throws -> UInt64 {
+        let written = try await write(task, on: executor, mayRun: false)
+        metrics.created(task.taskKey, path: .initialized)
+        return written.id
+    }
+
     /// `run`'s path: the task alone in its own transaction, which is one autocommitted insert;
     /// handed to the pool as soon as it committed when it was written `running`.
     func createAutocommitted(_ task: TaskRecord) async throws {
