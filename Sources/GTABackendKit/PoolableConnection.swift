@@ -24,6 +24,8 @@ package enum PoolDropReason: String, Sendable, Hashable {
     case inTransaction = "transaction still open"
     /// It is idle and its server has just failed (another connection to it was lost or refused).
     case serverFailed = "its server failed"
+    /// A server earlier in the backend's order of preference may take its place.
+    case notPreferred = "a preferred server may take it"
 }
 
 /// What went wrong in ``ConnectionPool/acquire()`` that is the pool's own doing; the backend

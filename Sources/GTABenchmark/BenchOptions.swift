@@ -34,6 +34,9 @@ struct BenchOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("The mysqlslap binary for B0' and B0i (a bare name is looked up on PATH).", valueName: "path"))
     var mysqlslap = "mysqlslap"
 
+    @Flag(help: "B2x4 with a URL of several hosts: worker i gets the host list rotated by i, so that with the default host policy (primary) each process prefers its own host.")
+    var rotateHosts = false
+
     @Flag(help: "One JSON object per scenario, one per line, instead of the table.")
     var json = false
 

@@ -24,6 +24,7 @@ extension MariaDBConfiguration {
     /// | `acquire-timeout=30` | ``acquireTimeout`` in seconds |
     /// | `skip-locked=auto\|on\|off` | ``skipLocked`` |
     /// | `host-backoff=1` | ``hostBackoff`` in seconds |
+    /// | `host-policy=primary\|spread` (alias `hosts`) | ``hostPolicy`` |
     /// | `time-zone=UTC` | ``timeZone``: an identifier such as `Europe/Berlin` or an offset such as `+02:00` |
     ///
     /// - Throws: ``MariaDBError`` of kind ``MariaDBError/Kind/invalidConfiguration`` naming the
@@ -141,6 +142,11 @@ extension MariaDBConfiguration {
                 }
                 maximumConnections = n
             case "host-backoff": hostBackoff = try seconds()
+            case "host-policy", "hosts":
+                guard let policy = HostPolicy(rawValue: value.lowercased()) else {
+                    throw fail("option '\(name)' must be primary or spread, not '\(value)'")
+                }
+                hostPolicy = policy
             case "skip-locked":
                 guard let choice = SkipLocked(rawValue: value.lowercased()) else {
                     throw fail("option 'skip-locked' must be auto, on or off, not '\(value)'")
@@ -158,7 +164,7 @@ extension MariaDBConfiguration {
                 }
                 timeZone = zone
             default:
-                throw fail("unknown option '\(name)' (known: socket, tls, ssl-ca, ssl-cert, ssl-key, connect-timeout, read-timeout, write-timeout, pool-size, acquire-timeout, host-backoff, skip-locked, time-zone)")
+                throw fail("unknown option '\(name)' (known: socket, tls, ssl-ca, ssl-cert, ssl-key, connect-timeout, read-timeout, write-timeout, pool-size, acquire-timeout, host-backoff, host-policy, skip-locked, time-zone)")
             }
         }
         switch tlsMode {

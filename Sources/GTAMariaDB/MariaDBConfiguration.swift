@@ -28,19 +28,49 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible, CustomDeb
         set { hosts[0].port = newValue }
     }
     /// The servers to connect to, in order of preference; never empty (``host`` and ``port``
-    /// are its first). With several (a Galera cluster, a primary and its replicas behind a
-    /// proxy), each new connection goes to **the first host in this order that is not being
-    /// avoided**; a host that refused a connection (2002/2003/2005), lost one (2013, 2006 and
-    /// the other ``MariaDBError/isConnectionLost`` codes) or answered 1047 (a Galera node not
-    /// ready) is avoided for ``hostBackoff``, doubled at each failure in a row up to 30 s, and
-    /// every idle connection to it is dropped at once. When every host is avoided, they are
-    /// tried in order all the same. One preferred host at a time also keeps a Galera cluster's
-    /// certification conflicts down (the library's writes meet on one node).
-    /// URL: `mysql://u:p@h1:3306,h2:3306,h3:3306/db`.
+    /// are its first). With several (a Galera cluster, a Group Replication primary and its
+    /// secondaries), ``hostPolicy`` says which host each new connection goes to (by default
+    /// **the first host in this order that is not being avoided**); a host that refused a
+    /// connection (2002/2003/2005), lost one (2013, 2006 and the other
+    /// ``MariaDBError/isConnectionLost`` codes), answered 1047 (a Galera node not ready) or
+    /// refused a write as read-only (1290, ``MariaDBError/isReadOnly``) is avoided for
+    /// ``hostBackoff``, doubled at each failure in a row up to 30 s, and every idle connection
+    /// to it is dropped at once. When every host is avoided, they are tried in order all the
+    /// same. URL: `mysql://u:p@h1:3306,h2:3306,h3:3306/db`.
     public var hosts: [Endpoint]
     /// How long a host that failed is first avoided; doubled at each failure in a row, at most
     /// 30 seconds. Default 1 second. URL item `host-backoff=1` (seconds).
     public var hostBackoff: Duration = .seconds(1)
+    /// Which of several ``hosts`` new connections go to. Default ``HostPolicy-swift.enum/primary``:
+    /// all of them to one host at a time. URL item `host-policy=primary|spread` (alias `hosts`).
+    /// Ignored with one host or a ``unixSocket``.
+    public var hostPolicy: HostPolicy = .primary
+    /// Set by the pool on the one-host configuration of a connection under the `spread` policy:
+    /// the session waits for causality on a Galera node (`MariaDBSession`).
+    var waitsForCausality = false
+
+    /// How connections are shared out over several ``hosts`` (URL item `host-policy`).
+    public enum HostPolicy: String, Sendable, Hashable {
+        /// Every connection of the database to the first host in list order that is not being
+        /// avoided, so all the library's writes (claims, status writes, lease renewals, the
+        /// built-in tasks) and the application's go through one node at a time: the fewest
+        /// certification conflicts on Galera, and the only node that takes writes on a
+        /// single-primary Group Replication group. When that host fails the connections move
+        /// to the next; when its avoidance (``hostBackoff``) has run out, one connection to a
+        /// later host is closed at release so that the next one opened tries it again, and once
+        /// a connection to it opens, every connection to a later host is closed (idle ones at
+        /// once, ones in use when released). The default.
+        case primary
+        /// Each new connection to the next host that is not being avoided, round robin, so one
+        /// process's connections spread over every healthy node (more certification conflicts
+        /// on Galera, which the library retries). On a Galera node each connection sets
+        /// `wsrep_sync_wait = 3`, so that a status write sent to one node finds the claim
+        /// committed through another (without it the write can miss the row, which then stays
+        /// `running` until it is rescued and runs again); every transaction, read, update and
+        /// delete then waits for the node to catch up. A host that comes back gets connections
+        /// as the pool opens new ones; none is moved to it.
+        case spread
+    }
 
     /// One server: host name or IP address and TCP port.
     public struct Endpoint: Sendable, Hashable, CustomStringConvertible {

@@ -45,6 +45,7 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
     private static let brokenBit: UInt8 = 1
     private static let inTransactionBit: UInt8 = 2
     private static let closedBit: UInt8 = 4
+    private static let retiredBit: UInt8 = 8
 
     // Thread-confined (only touched on `thread`). A statement closes itself when released.
     private var handle: UnsafeMutablePointer<MYSQL>?
@@ -105,6 +106,9 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
     public var isInTransaction: Bool { state.load(ordering: .acquiring) & Self.inTransactionBit != 0 }
 
     func markBroken() { state.bitwiseOr(Self.brokenBit, ordering: .releasing) }
+
+    /// Closes the connection at its release (the pool's host policy prefers another server).
+    func markRetired() { state.bitwiseOr(Self.retiredBit, ordering: .releasing) }
 
     /// Runs a statement that returns no rows; see ``GTAExecutor/execute(_:_:)``.
     @discardableResult
@@ -269,6 +273,7 @@ extension MariaDBConnection: PoolableConnection {
     package var unusableReason: PoolDropReason? {
         if isBroken { return .linkLost }
         if isInTransaction { return .inTransaction }
+        if state.load(ordering: .acquiring) & Self.retiredBit != 0 { return .notPreferred }
         return nil
     }
 

@@ -37,7 +37,7 @@ public final class MariaDBConnectionPool: Sendable {
     /// The shared pool, or why the configuration cannot make one.
     private let pool: Result<ConnectionPool<MariaDBConnection>, MariaDBError>
     /// With several hosts: which one new connections go to.
-    private let selector: MariaDBHostSelector?
+    let selector: MariaDBHostSelector?
 
     /// Creates an empty pool; no connection is opened until the first ``acquire()``. A
     /// configuration that ``MariaDBConfiguration/validate()`` refuses makes every ``acquire()``
@@ -53,7 +53,8 @@ public final class MariaDBConnectionPool: Sendable {
     ) {
         self.configuration = configuration
         let selector = configuration.hosts.count > 1 && configuration.unixSocket == nil
-            ? MariaDBHostSelector(hosts: configuration.hosts, backoff: configuration.hostBackoff) : nil
+            ? MariaDBHostSelector(hosts: configuration.hosts, backoff: configuration.hostBackoff, policy: configuration.hostPolicy)
+            : nil
         self.selector = selector
         do {
             try configuration.validate()
@@ -90,9 +91,11 @@ public final class MariaDBConnectionPool: Sendable {
                 for index in selector.order() {
                     var one = configuration
                     one.hosts = [selector.hosts[index]]
+                    one.waitsForCausality = selector.policy == .spread
                     do {
                         let connection = try await MariaDBConnection.connect(configuration: one)
                         selector.succeeded(index)
+                        failed.connected(index)
                         onConnect(connection)
                         return connection
                     } catch where MariaDBHostSelector.meansHostFailed(error) {
@@ -119,14 +122,20 @@ public final class MariaDBConnectionPool: Sendable {
         }
         /// A connect to the host at `index` failed: drop the idle connections to it.
         func add(_ index: Int) {
-            pool?.dropIdleToFailedHosts([index])
+            pool?.dropIdle(to: [index], reason: .serverFailed)
+        }
+        /// A connection to the host at `index` opened: with the `primary` policy, drop the
+        /// idle connections to the hosts after it.
+        func connected(_ index: Int) {
+            guard let pool, let selector = pool.selector else { return }
+            pool.dropIdle(to: selector.laterHosts(than: index), reason: .notPreferred)
         }
     }
 
     /// Closes every idle connection to the hosts at `indexes`.
-    private func dropIdleToFailedHosts(_ indexes: Set<Int>) {
+    private func dropIdle(to indexes: Set<Int>, reason: PoolDropReason) {
         guard let selector, !indexes.isEmpty, let pool = try? pool.get() else { return }
-        pool.dropIdle(reason: .serverFailed) { connection in
+        pool.dropIdle(reason: reason) { connection in
             selector.index(of: connection).map(indexes.contains) ?? false
         }
     }
@@ -137,7 +146,16 @@ public final class MariaDBConnectionPool: Sendable {
         guard let selector, MariaDBHostSelector.meansHostFailed(error), let index = selector.index(of: connection) else { return }
         connection.markBroken()
         selector.failed(index)
-        dropIdleToFailedHosts([index])
+        dropIdle(to: [index], reason: .serverFailed)
+    }
+
+    /// With the `primary` policy: a connection to a later host than one that may take it now is
+    /// closed at release (``MariaDBHostSelector/shouldRetire(_:now:)``).
+    private func retireIfNotPreferred(_ connection: MariaDBConnection) {
+        guard let selector, selector.policy == .primary, let index = selector.index(of: connection),
+            selector.shouldRetire(index)
+        else { return }
+        connection.markRetired()
     }
 
     /// The pool's counters now.
@@ -164,6 +182,7 @@ public final class MariaDBConnectionPool: Sendable {
     /// Returns a connection taken with ``acquire()``. A broken connection, or one still inside
     /// a transaction, is closed instead of reused.
     public func release(_ connection: MariaDBConnection) {
+        retireIfNotPreferred(connection)
         try? pool.get().release(connection)
     }
 
@@ -171,6 +190,7 @@ public final class MariaDBConnectionPool: Sendable {
     func withConnection<T>(_ body: (MariaDBConnection) async throws -> T) async throws -> T {
         try await pool.get().withConnection { connection in
             do {
+                defer { retireIfNotPreferred(connection) }
                 return try await body(connection)
             } catch {
                 noteFailure(error, on: connection)

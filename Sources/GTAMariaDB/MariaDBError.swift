@@ -92,15 +92,31 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
     /// succeed.
     public var isNodeNotReady: Bool { errno == UInt32(ER_UNKNOWN_COM_ERROR) }
 
-    /// A deadlock, a lock wait timeout, a Galera node not yet ready or an aborted fetch
+    /// `ER_OPTION_PREVENTS_STATEMENT` (1290): the server refuses writes because it runs with
+    /// `read_only` or `super_read_only` (a replica, a MySQL Group Replication secondary, a
+    /// primary demoted by a failover). The same number also names other options that refuse a
+    /// statement (`--secure-file-priv` for `SELECT ... INTO OUTFILE`), which the library's own
+    /// statements never meet. With several ``MariaDBConfiguration/hosts`` such a host is
+    /// avoided like one that failed; ``isUnavailable`` is true (on another host, or after the
+    /// failover, the statement may succeed).
+    public var isReadOnly: Bool { errno == Self.optionPreventsStatement }
+
+    /// `ER_TRANSACTION_ROLLBACK_DURING_COMMIT` (3101, MySQL 5.7.6+): "Plugin instructed the
+    /// server to rollback the current transaction", what MySQL Group Replication answers when
+    /// the transaction failed the group's certification (a conflicting write on another
+    /// member). The transaction was rolled back whole; ``isConflict`` is true.
+    public var isCertificationFailure: Bool { errno == Self.transactionRollbackDuringCommit }
+
+    /// A deadlock, a lock wait timeout, a Galera node not yet ready or a lost conflict
     /// (``isConflict``): running the transaction again may succeed.
     public var isTransient: Bool { isDeadlock || isLockWaitTimeout || isNodeNotReady || isConflict }
 
     /// The transaction lost a conflict and was rolled back: a deadlock or Galera certification
-    /// failure (1213), or a fetch that failed with no error number at all, which is how a
-    /// Galera node's replicated write aborting a local `SELECT ... FOR UPDATE` mid-result
-    /// arrives (the connection is then dropped, its state being unknown).
-    public var isConflict: Bool { isDeadlock || isAbortedFetch }
+    /// failure (1213), a Group Replication certification failure (3101,
+    /// ``isCertificationFailure``), or a fetch that failed with no error number at all, which
+    /// is how a Galera node's replicated write aborting a local `SELECT ... FOR UPDATE`
+    /// mid-result arrives (the connection is then dropped, its state being unknown).
+    public var isConflict: Bool { isDeadlock || isCertificationFailure || isAbortedFetch }
 
     /// A fetch that failed with no error number (see ``isConflict``).
     public var isAbortedFetch: Bool { kind == .fetch && errno == 0 }
@@ -112,15 +128,20 @@ public struct MariaDBError: GTADatabaseError, CustomStringConvertible, CustomDeb
     /// The pool had no connection free within its acquire timeout.
     public var isPoolTimeout: Bool { kind == .poolTimeout }
 
-    /// A connect failure, a pool timeout, or a node not prepared (1047): trying again later may
-    /// succeed.
-    public var isUnavailable: Bool { isConnectFailure || isPoolTimeout || isNodeNotReady }
+    /// A connect failure, a pool timeout, a node not prepared (1047) or a server that refuses
+    /// writes (1290, ``isReadOnly``): trying again later (on another host) may succeed.
+    public var isUnavailable: Bool { isConnectFailure || isPoolTimeout || isNodeNotReady || isReadOnly }
 
     /// Whether `error` is a ``MariaDBError`` with the error number `errno`; handy in a `catch`
     /// clause's `where`: `catch where MariaDBError.matches(error, errno: 1062)`.
     public static func matches(_ error: any Error, errno: UInt32) -> Bool {
         (error as? MariaDBError)?.errno == errno
     }
+
+    /// 1290, in MariaDB's and MySQL's headers alike.
+    static let optionPreventsStatement = UInt32(ER_OPTION_PREVENTS_STATEMENT)
+    /// 3101: MySQL's number, absent from MariaDB's headers (MariaDB has no Group Replication).
+    static let transactionRollbackDuringCommit: UInt32 = 3101
 
     static let connectionLostCodes: Set<UInt32> = [
         UInt32(CR_SERVER_GONE_ERROR), UInt32(CR_SERVER_LOST), UInt32(CR_SERVER_LOST_EXTENDED),

@@ -33,6 +33,7 @@ enum MariaDBSession {
             // Errors of the setup itself come as kind .execute, and are reported as connect errors.
             _ = try MariaDBTextProtocol.run(h, "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci", wantRows: false, kind: .execute, time: time)
             try setTimeZone(h, time.zone, time: time)
+            if config.waitsForCausality { try waitForCausality(h, time: time) }
             let packet = try MariaDBTextProtocol.run(h, "SELECT @@max_allowed_packet AS p", wantRows: true, kind: .execute, time: time).1
             maxAllowedPacket = (try? packet.first?.decode(Int.self, "p")) ?? nil ?? 16 << 20
         } catch let error as MariaDBError where error.kind != .connect {
@@ -99,6 +100,16 @@ enum MariaDBSession {
                 message: "cannot connect to MariaDB at \(config.endpoint) as user '\(config.user)': TLS (\(config.tls)) was required but the connection is not encrypted; does the server have TLS enabled?"
             )
         }
+    }
+
+    /// On a Galera node, makes transactions, reads, updates and deletes wait until the node has
+    /// applied every write set the cluster had ordered when they arrived
+    /// (`wsrep_sync_wait = 3`), so that a connection sees what the database's connections to
+    /// other nodes committed. A server without the variable (MySQL) is left as it is.
+    private static func waitForCausality(_ h: UnsafeMutablePointer<MYSQL>, time: MariaDBTime) throws {
+        do {
+            _ = try MariaDBTextProtocol.run(h, "SET SESSION wsrep_sync_wait = 3", wantRows: false, kind: .execute, time: time)
+        } catch let error as MariaDBError where error.errno == UInt32(ER_UNKNOWN_SYSTEM_VARIABLE) {}
     }
 
     /// Sets the session's `time_zone` to match `zone`, so that `NOW()` agrees with bound dates.

@@ -28,6 +28,31 @@ struct ClusterTests {
         FileHandle.standardError.write(Data("cluster test: \(text)\n".utf8))
     }
 
+    /// `hostPolicy`: with `primary` every connection of a database goes to the first node,
+    /// with `spread` they go to all three.
+    @Test func primarySendsEveryConnectionToTheFirstNodeAndSpreadToEveryNode() async throws {
+        let urls = (Self.environment["GTA_CLUSTER_URLS"] ?? "").split(separator: " ").map(String.init)
+        try #require(urls.count == 3, "GTA_CLUSTER_URLS must name three Galera nodes: run the cluster tests with scripts/cluster-test")
+        let nodes = try urls.map { try MariaDBConfiguration(url: $0).hosts[0] }
+        for policy in [MariaDBConfiguration.HostPolicy.primary, .spread] {
+            var configuration = try MariaDBConfiguration(url: urls[0])
+            configuration.hosts = nodes
+            configuration.hostPolicy = policy
+            configuration.maximumConnections = 6
+            let db = MariaDBDatabase(configuration: configuration)
+            var held: [MariaDBConnection] = []
+            for _ in 0..<6 { held.append(try await db.pool.acquire()) }
+            var ports: [Int] = []
+            for connection in held {
+                ports.append(try #require(try await connection.query("SELECT @@port AS p", []).first?.decode(Int.self, "p")))
+                db.pool.release(connection)
+            }
+            if policy == .primary { #expect(ports == Array(repeating: nodes[0].port, count: 6)) }
+            else { #expect(Set(ports) == Set(nodes.map(\.port))) }
+            await db.shutdown()
+        }
+    }
+
     @Test func threeManagersOnThreeNodesLoseNothingWhenANodeIsKilled() async throws {
         let urls = (Self.environment["GTA_CLUSTER_URLS"] ?? "").split(separator: " ").map(String.init)
         try #require(urls.count == 3, "GTA_CLUSTER_URLS must name three Galera nodes: run the cluster tests with scripts/cluster-test")

@@ -91,19 +91,24 @@ import Testing
     func aRenewedLeaseIsNeverRescued(_ backend: Backend) async throws {
         try await withTable(backend) { db, table in
             let runs = Recorder<Int>()
-            let first = try TaskManager(db: db, table: table.name, options: Self.leaseOptions(RecordingLogger()))
-            let second = try TaskManager(db: db, table: table.name, options: Self.leaseOptions(RecordingLogger()))
+            // A 2 s expiry (not leaseOptions' 1 s): a renewal every 300 ms must land within it,
+            // and on a loaded Galera node one commit took most of a second.
+            func options() -> [Option] {
+                fastOptions(RecordingLogger(), .withLeaseInterval(.milliseconds(300)), .withLeaseExpiry(.seconds(2)))
+            }
+            let first = try TaskManager(db: db, table: table.name, options: options())
+            let second = try TaskManager(db: db, table: table.name, options: options())
             for manager in [first, second] {
                 try manager.register("slow", TaskDefinition(argumentType: Int.self) { _, n in
                     runs.append(n)
-                    try await Task.sleep(for: .seconds(3))
+                    try await Task.sleep(for: .seconds(6))
                 })
             }
             first.start()
             second.start()
             try await first.run("slow", 1)
-            // Three seconds is three lease expiries: only renewal keeps the other's rescuer away.
-            try await eventually("the slow task to succeed", timeout: .seconds(15)) { try await table.userStatuses() == [.succeeded] }
+            // Six seconds is three lease expiries: only renewal keeps the other's rescuer away.
+            try await eventually("the slow task to succeed", timeout: .seconds(20)) { try await table.userStatuses() == [.succeeded] }
             #expect(runs.all == [1])
             await first.stop(wait: true)
             await second.stop(wait: true)
@@ -116,7 +121,9 @@ import Testing
             let logger = RecordingLogger()
             let manager = try TaskManager(db: db, table: table.name, options: Self.leaseOptions(logger, .withRescue(false)))
             let cancelled = Recorder<Bool>()
+            let started = Recorder<Bool>()
             try manager.register("k", TaskDefinition(argumentType: Int.self) { _, _ in
+                started.append(true)
                 do {
                     try await Task.sleep(for: .seconds(30))
                 } catch {
@@ -126,7 +133,11 @@ import Testing
             })
             manager.start()
             try await manager.run("k", 1)
-            let id = try #require(try await table.statuses().keys.first)
+            // The task's own row (the table also holds the built-in tasks' rows).
+            let id = try #require(try await db.query("SELECT id FROM \(table.quoted) WHERE task_key = 'k'", []).first?.decode(UInt64.self, "id"))
+            // Taken over only once claimed and running here (a takeover written before the
+            // claim, as the claim could come late on a Galera node, was overwritten by it).
+            try await eventually("the handler to start") { started.count == 1 }
             // Another instance took the row over (as after a rescue and a new claim).
             try await db.execute(
                 "UPDATE \(table.quoted) SET extra = ? WHERE id = ?", [.string(#"{"owner":"p2-0000000beef0","runs":2}"#), .uint(id)])

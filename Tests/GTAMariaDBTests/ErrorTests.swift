@@ -1,6 +1,6 @@
 import Foundation
-import GTA
-import GTAMariaDB
+@testable import GTA
+@testable import GTAMariaDB
 import Testing
 
 @Suite("MariaDB errors")
@@ -168,5 +168,44 @@ struct ErrorTests {
         let error = await caught { _ = try await db.query("SELECT ? AS a", [1, 2]) }
         #expect((error as? MariaDBError)?.message.contains("1 placeholder(s) but 2 value(s)") == true)
         #expect(try await db.query("SELECT ? AS a", [7]).first?.decode(Int.self, "a") == 7)
+    }
+
+    /// 1290 (a read-only server: a replica, a Group Replication secondary) and 3101 (a Group
+    /// Replication certification failure), as MySQL sends them; no MySQL server here.
+    @Test func readOnlyAndCertificationFailures() {
+        let readOnly = MariaDBError(kind: .execute, errno: 1290, message: "The MySQL server is running with the --super-read-only option so it cannot execute this statement")
+        #expect(readOnly.isReadOnly && readOnly.isUnavailable && readOnly.isRetryable)
+        #expect(!readOnly.isConflict && !readOnly.isTransient && !readOnly.isConnectionLost)
+        #expect(MariaDBHostSelector.meansHostFailed(readOnly))
+        let certification = MariaDBError(kind: .transaction, errno: 3101, sqlState: "40000", message: "Plugin instructed the server to rollback the current transaction.")
+        #expect(certification.isCertificationFailure && certification.isConflict && certification.isTransient)
+        #expect(certification.isRetryable && !certification.isUnavailable && !certification.isDeadlock)
+        #expect(!MariaDBHostSelector.meansHostFailed(certification))
+        let classified: any GTADatabaseError = certification
+        #expect(classified.isConflict)
+        let notReady = MariaDBError(kind: .execute, errno: 1047, message: "WSREP has not yet prepared node for application use")
+        #expect(!notReady.isReadOnly && MariaDBHostSelector.meansHostFailed(notReady))
+    }
+
+    /// The library's own transactions run again on a 3101 as on a 1213; a 1290 is not a conflict
+    /// (it goes to the status writer's retries and the host's avoidance).
+    @Test func theLibraryRunsItsTransactionsAgainOnACertificationFailure() async throws {
+        actor Runs { var n = 0; func next() -> Int { n += 1; return n } }
+        let runs = Runs()
+        let value = try await ConflictRetry.run {
+            if await runs.next() < 3 { throw MariaDBError(kind: .transaction, errno: 3101, message: "Plugin instructed the server to rollback the current transaction.") }
+            return 7
+        }
+        #expect(value == 7)
+        #expect(await runs.n == 3)
+        let readOnly = Runs()
+        let error = await caught {
+            _ = try await ConflictRetry.run { () async throws -> Int in
+                _ = await readOnly.next()
+                throw MariaDBError(kind: .execute, errno: 1290, message: "read-only")
+            }
+        }
+        #expect((error as? MariaDBError)?.isReadOnly == true)
+        #expect(await readOnly.n == 1)
     }
 }

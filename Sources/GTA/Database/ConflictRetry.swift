@@ -1,6 +1,7 @@
-/// Runs the library's own short transactions again when they lose a conflict: a deadlock
-/// (1213), which on a Galera cluster is also how a certification failure arrives, at any
-/// statement or at `COMMIT`. The whole transaction was rolled back, so running it again is safe.
+/// Runs the library's own short transactions again when they lose a conflict
+/// (`GTADatabaseError.isConflict`): a deadlock (1213), which on a Galera cluster is also how a
+/// certification failure arrives, at any statement or at `COMMIT`, or a MySQL Group Replication
+/// certification failure (3101). The whole transaction was rolled back, so running it again is safe.
 /// At most ``attempts`` runs, a few milliseconds apart (growing, jittered); the last error is
 /// rethrown and the caller's own handling (the scanner's next scan, the status writer's retries)
 /// takes over.

@@ -13,16 +13,17 @@ public protocol GTADatabaseError: Error, Sendable {
     var isConnectionLost: Bool { get }
     /// Running the transaction again may succeed; by default a deadlock or a lock wait timeout.
     var isTransient: Bool { get }
-    /// The server cannot be reached or is not ready now (a connect failure, a pool without a
-    /// free connection in time, a cluster node not prepared): trying again later may succeed.
-    /// The default is `false`.
+    /// The server cannot be reached, is not ready or refuses writes now (a connect failure, a
+    /// pool without a free connection in time, a cluster node not prepared, a read-only
+    /// replica or Group Replication secondary, MySQL 1290): trying again later, perhaps on
+    /// another host, may succeed. The default is `false`.
     var isUnavailable: Bool { get }
     /// A statement or value too large for the server or its column, refused whole. The
     /// default is `false`.
     var isValueTooLarge: Bool { get }
     /// The transaction lost a conflict with another and was rolled back whole: a deadlock
     /// victim, or on a Galera cluster a certification failure (both MySQL 1213, at a statement
-    /// or at `COMMIT`). Running the whole transaction again may succeed. The default is
+    /// or at `COMMIT`), or a MySQL Group Replication certification failure (3101). Running the whole transaction again may succeed. The default is
     /// ``isDeadlock``. The library retries its own transactions a few times on it; an
     /// application's ``TaskManager/transaction(_:)`` body that meets one gets the error as it is
     /// (``isTransient`` is true too) and may run the transaction again.

@@ -30,7 +30,8 @@ enum ScanDrainProcesses: Scenario {
         defer { try? FileManager.default.removeItem(at: directory) }
         var workers: [WorkerProcess] = []
         for w in 0..<bench.options.processes {
-            workers.append(try WorkerProcess.launch(url: bench.url, table: bench.table, out: directory.appendingPathComponent("worker-\(w).txt").path))
+            let url = bench.options.rotateHosts ? try rotatingHosts(of: bench.url, by: w) : bench.url
+            workers.append(try WorkerProcess.launch(url: url, table: bench.table, out: directory.appendingPathComponent("worker-\(w).txt").path))
         }
         for worker in workers { try await worker.expect("ready") }
         let start = ContinuousClock.now
@@ -58,6 +59,19 @@ enum ScanDrainProcesses: Scenario {
                         missing: counts.filter { $0 == 0 }.count, workerPeakRSS: workerRSS)
     }
 
+    /// `url` with its host list (`h1:p1,h2:p2,...`) rotated left by `shift` places.
+    static func rotatingHosts(of url: String, by shift: Int) throws -> String {
+        guard let scheme = url.range(of: "://") else { throw BenchError("--rotate-hosts: the URL has no '://'") }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let hostsStart = rest[..<authorityEnd].lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
+        let hosts = rest[hostsStart..<authorityEnd].split(separator: ",")
+        guard !hosts.isEmpty else { return url }
+        let k = shift % hosts.count
+        let rotated = (hosts[k...] + hosts[..<k]).joined(separator: ",")
+        return String(url[..<hostsStart]) + rotated + String(rest[authorityEnd...])
+    }
+
     static func result(of runs: [Measured], _ bench: BenchContext) -> ScenarioResult {
         let duplicates = runs.map(\.duplicates)
         let missing = runs.map(\.missing)
@@ -66,6 +80,7 @@ enum ScanDrainProcesses: Scenario {
         var result = ScenarioResult(id: id, name: "scan drain, \(processes) processes", unit: "tasks/s", figure: Summary(values: runs.map(\.rate)), floor: BatchFloor.id)
         result.details = [
             ("processes", .int(processes)), ("tasks", .int(bench.options.tasks)),
+            ("rotate_hosts", .bool(bench.options.rotateHosts)),
             ("duplicates", .array(duplicates.map { .int($0) })), ("never_run", .array(missing.map { .int($0) })),
             ("worker_peak_rss_mb_max", .number(rss.max)),
         ]
