@@ -76,7 +76,7 @@ public final class TaskManager: Sendable {
         self.statusWriter = statusWriter
         self.runner = TaskRunner(
             registry: registry, pool: pool, assembler: assembler, givenUp: givenUp, statusWriter: statusWriter,
-            dryRun: configuration.dryRun, metrics: metrics, tracer: configuration.tracer, logger: logger)
+            dryRun: configuration.dryRun, features: store.features, metrics: metrics, tracer: configuration.tracer, logger: logger)
         self.creator = TaskCreator(
             db: db, store: store, pool: pool, runner: runner, stopping: stopping, owner: owner, dryRun: configuration.dryRun,
             metrics: metrics, logger: logger)

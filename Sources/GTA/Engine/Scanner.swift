@@ -34,6 +34,12 @@ struct Scanner: Sendable {
         // second), not after a full scan interval: the claim resumes as soon as a connection works.
         let unavailableCap = min(Duration.seconds(1), config.scanInterval)
         var unavailableDelay = config.instantScanInterval
+        // What the table has (delayed tasks change the claim): read afresh at every start.
+        do {
+            try await store.features.refresh(store.table, on: db)
+        } catch {
+            logger.warning("reading the task table's columns failed; retried at the first claim", metadata: .error(error))
+        }
         while !Task.isCancelled {
             var interval = config.scanInterval
             do {
@@ -85,12 +91,14 @@ struct Scanner: Sendable {
         guard slots > 0 else { return (0, false) }
         let claim: TaskStore.Claim
         do {
+            let schema = try await store.features.schema(store.table, on: db)
             claim = try await store.claim(
                 keys: plain,
                 sensitiveKeys: sensitive,
                 initializedAfter: Date().addingTimeInterval(-configuration.initializedTimeout.timeInterval),
                 limit: slots,
                 owner: owner,
+                schema: schema,
                 on: db
             )
         } catch {
