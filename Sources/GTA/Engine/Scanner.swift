@@ -22,6 +22,8 @@ struct Scanner: Sendable {
     let owner: LeaseOwner
     let configuration: TaskManager.Configuration
     let logger: Logger
+    /// Ends a sleep early when a delayed task this instance wrote falls due.
+    var waker = ScanWaker()
 
     /// The most rows one claim takes, also when the pool is unbounded (it bounds the tasks a
     /// backlog puts in memory at once: about one and a half times this).
@@ -70,7 +72,7 @@ struct Scanner: Sendable {
                 }
             }
             do {
-                try await Task.sleep(for: interval.jittered())
+                try await waker.sleep(for: interval.jittered())
             } catch {
                 return
             }

@@ -12,13 +12,16 @@ final class TaskCreator: Sendable {
     private let stopping: StoppingFlag
     private let owner: LeaseOwner
     private let dryRun: Bool
+    /// Told the time of each delayed row, for this instance's scanner.
+    private let waker: ScanWaker
     private let metrics: TaskMetrics
     private let logger: Logger
 
     init(
         db: any GTADatabase, store: TaskStore, pool: WorkerPool, runner: TaskRunner, stopping: StoppingFlag, owner: LeaseOwner,
-        dryRun: Bool, metrics: TaskMetrics = .off, logger: Logger
+        dryRun: Bool, waker: ScanWaker = ScanWaker(), metrics: TaskMetrics = .off, logger: Logger
     ) {
+        self.waker = waker
         self.metrics = metrics
         self.owner = owner
         self.db = db
@@ -102,6 +105,7 @@ final class TaskCreator: Sendable {
         }
         if start < tasks.count {
             try await inserting(tasks[start].taskKey) { try await store.insertMany(Array(tasks[start...]), schema: schema, on: executor) }
+            for runAt in Set(tasks[start...].compactMap(\.runAt)) { waker.wake(at: runAt) }
         }
         if let key = tasks.first?.taskKey {
             metrics.created(key, path: .batch, count: start)
@@ -162,6 +166,7 @@ final class TaskCreator: Sendable {
             return (TaskRecord(id: id, taskKey: task.taskKey, taskStatus: .initialized), false)
         }
         task.id = id
+        if let runAt = task.runAt { waker.wake(at: runAt) }
         logger.debug("task created", metadata: .task(task.id, task.taskKey, ["task.status": "\(task.taskStatus)"]))
         return (task, true)
     }

@@ -17,6 +17,8 @@ final class TaskRunner: Sendable {
     private let dryRun: Bool
     /// What the table has: persisted retries need `run_at`.
     private let features: TableFeatures
+    /// Told the time of each persisted retry, for this instance's scanner.
+    private let waker: ScanWaker
     private let metrics: TaskMetrics
     /// The tracer of the span around each run; `nil`: `InstrumentationSystem.tracer`, at each run.
     private let tracer: (any Tracer)?
@@ -24,9 +26,10 @@ final class TaskRunner: Sendable {
 
     init(
         registry: Registry, pool: WorkerPool, assembler: Assembler, givenUp: GivenUpTasks, statusWriter: StatusWriter, dryRun: Bool,
-        features: TableFeatures = TableFeatures(), metrics: TaskMetrics = .off, tracer: (any Tracer)? = nil, logger: Logger
+        features: TableFeatures = TableFeatures(), waker: ScanWaker = ScanWaker(), metrics: TaskMetrics = .off, tracer: (any Tracer)? = nil, logger: Logger
     ) {
         self.features = features
+        self.waker = waker
         self.metrics = metrics
         self.tracer = tracer
         self.registry = registry
@@ -176,7 +179,9 @@ final class TaskRunner: Sendable {
                 // Retry through the table: due after the interval, for any instance with the key.
                 extra.owner = nil
                 let runAt = Date().addingTimeInterval(definition.retryDelay(extra.attempts).timeInterval)
-                outcome = .retry(extra, runAt: Date(timeIntervalSince1970: runAt.timeIntervalSince1970.rounded(.up)))
+                let due = Date(timeIntervalSince1970: runAt.timeIntervalSince1970.rounded(.up))
+                outcome = .retry(extra, runAt: due)
+                waker.wake(at: due)
                 metrics.retried(task.taskKey)
             } else {
                 outcome = .failed(extra)
