@@ -33,6 +33,8 @@ public struct RunOptions: Sendable, Hashable {
     /// ``OnDuplicate/fail`` when the definition has none.
     public var onDuplicate: OnDuplicate?
 
+    /// Options; every default (`nil`) means: now, not unique (unless the definition says so),
+    /// the definition's duplicate policy.
     public init(runAt: Date? = nil, delay: Duration? = nil, uniqueKey: String? = nil, onDuplicate: OnDuplicate? = nil) {
         self.runAt = runAt
         self.delay = delay

@@ -131,4 +131,18 @@ import Testing
             await manager.stop(wait: true)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func theQueueGaugesCountOnlyDueRows(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let manager = try TaskManager(db: db, table: table.name, options: noScanOptions(RecordingLogger()))
+            try manager.register("k", TaskDefinition { _, _ in })
+            try await manager.run("k", 1, options: .after(.seconds(3600)))
+            try await manager.run("k", 2, options: .after(.seconds(3600)))
+            try await table.insert(key: "k", status: .initialized, age: 30)  // as Go writes it: due
+            let waiting = try await manager.store.waiting(keys: ["k"], now: Date(), on: db)
+            #expect(waiting["k"]?.count == 1)
+            #expect((waiting["k"]?.oldest ?? .zero) >= .seconds(29))
+        }
+    }
 }

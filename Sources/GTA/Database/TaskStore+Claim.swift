@@ -58,7 +58,14 @@ extension TaskStore {
             let locked = skipLocked != nil || self.dialect.writeTransactionsAreExclusive
             var claim = Claim()
             var found: [TaskRecord] = []
-            for record in TaskRowReader.readAll(try await self.query(select, selectBinds, on: tx)).records {
+            let rows = try await self.query(select, selectBinds, on: tx)
+            if !due, self.features.cached?.hasRunAt == true {
+                // The table gained run_at while this claim ran (a migration, seen by a creator
+                // before it wrote a delayed row): a claim that ignores run_at could take that row
+                // early. Take nothing; the next claim uses run_at.
+                return claim
+            }
+            for record in TaskRowReader.readAll(rows).records {
                 if record.problems.isEmpty { found.append(record) } else { claim.poisoned.append(record) }
             }
             for record in claim.poisoned {

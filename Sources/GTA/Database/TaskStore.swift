@@ -201,8 +201,9 @@ struct TaskStore: Sendable {
 
     // MARK: Metrics
 
-    /// What waits for one key: its `initialized` rows, and how long the oldest of them has been
-    /// `initialized` (since its `updated_at`, second precision).
+    /// What waits for one key: its `initialized` rows (due ones, on a table with `run_at`), and
+    /// how long the oldest of them has been waiting (since its `updated_at`, or its `run_at` when
+    /// later; second precision).
     struct Waiting: Sendable, Hashable {
         var count: Int
         var oldest: Duration
@@ -218,12 +219,15 @@ struct TaskStore: Sendable {
     func waiting(keys: [TaskKey], now: Date, on db: any GTAExecutor) async throws -> [TaskKey: Waiting] {
         guard !keys.isEmpty else { return [:] }
         let (list, keyBinds) = inList(keys.map { .string($0.rawValue) })
+        // On a table with run_at, only due rows wait, each since the later of its updated_at and run_at.
+        let due = features.cached?.hasRunAt == true
+        let since = due ? "CASE WHEN run_at > updated_at THEN run_at ELSE updated_at END" : "updated_at"
         let rows = try await query(
             """
-            SELECT task_key, COUNT(*) AS waiting, MIN(updated_at) AS oldest, ? AS now_at FROM \(t) \
-            WHERE task_status = ? AND task_key IN (\(list)) GROUP BY task_key
+            SELECT task_key, COUNT(*) AS waiting, MIN(\(since)) AS oldest, ? AS now_at FROM \(t) \
+            WHERE task_status = ?\(due ? " AND run_at <= ?" : "") AND task_key IN (\(list)) GROUP BY task_key
             """,
-            [.date(now), .string(TaskStatus.initialized.rawValue)] + keyBinds, on: db)
+            [.date(now), .string(TaskStatus.initialized.rawValue)] + (due ? [.date(now)] : []) + keyBinds, on: db)
         var found: [TaskKey: Waiting] = [:]
         for row in rows {
             guard let key = try? row.decode(String.self, "task_key"), let count = try? row.decode(Int.self, "waiting") else { continue }

@@ -47,6 +47,7 @@ public enum TaskTable {
         /// The statements still needed, given the table's schema, in the dialect's SQL.
         public var statements: @Sendable (TableName, any GTADialect, TaskTableSchema) -> [GTAStatement]
 
+        /// A step named `name` whose statements `statements` gives.
         public init(name: String, statements: @escaping @Sendable (TableName, any GTADialect, TaskTableSchema) -> [GTAStatement]) {
             self.name = name
             self.statements = statements

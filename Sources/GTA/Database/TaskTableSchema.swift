@@ -28,10 +28,14 @@ public struct TaskTableSchema: Sendable, Hashable {
     /// One index: its columns in order, whether it is unique, whether it is partial (SQLite's
     /// `CREATE INDEX ... WHERE`).
     public struct Index: Sendable, Hashable {
+        /// The indexed columns, lower-cased, in index order.
         public var columns: [String]
+        /// Whether the index is `UNIQUE`.
         public var isUnique: Bool
+        /// Whether the index has a `WHERE` (SQLite's partial indexes).
         public var isPartial: Bool
 
+        /// An index; `isPartial` defaults to `false`.
         public init(columns: [String], isUnique: Bool, isPartial: Bool = false) {
             self.columns = columns
             self.isUnique = isUnique
@@ -46,6 +50,7 @@ public struct TaskTableSchema: Sendable, Hashable {
     /// The indexes by name.
     public var indexes: [String: Index]
 
+    /// A schema; the defaults (no column, no index) describe a missing table.
     public init(columns: Set<String> = [], indexes: [String: Index] = [:]) {
         self.columns = Set(columns.map { $0.lowercased() })
         self.indexes = indexes
@@ -107,9 +112,12 @@ public struct TaskTableSchema: Sendable, Hashable {
 /// (rows with `name`) and the indexes (rows with `index_name`, `column_name`, `non_unique` 0 or
 /// 1 and, optionally, `is_partial`, in index order).
 public struct GTACatalogQueries: Sendable, Hashable {
+    /// The query that lists the columns.
     public var columns: GTAStatement
+    /// The query that lists the indexes' columns.
     public var indexes: GTAStatement
 
+    /// The two queries.
     public init(columns: GTAStatement, indexes: GTAStatement) {
         self.columns = columns
         self.indexes = indexes

@@ -29,6 +29,9 @@ struct Scanner: Sendable {
     /// backlog puts in memory at once: about one and a half times this).
     static let batchLimit = 256
 
+    /// How often the scanner reads again which optional columns the table has.
+    static let schemaRefreshInterval = Duration.seconds(60)
+
     /// Scans until the surrounding task is cancelled.
     func run() async {
         let config = configuration
@@ -42,8 +45,14 @@ struct Scanner: Sendable {
         } catch {
             logger.warning("reading the task table's columns failed; retried at the first claim", metadata: .error(error))
         }
+        var schemaReadAt = ContinuousClock.now
         while !Task.isCancelled {
             var interval = config.scanInterval
+            if ContinuousClock.now - schemaReadAt >= Self.schemaRefreshInterval {
+                // A table migrated while this instance runs is seen within this interval.
+                schemaReadAt = ContinuousClock.now
+                _ = try? await store.features.refresh(store.table, on: db)
+            }
             do {
                 let (claimed, filled) = try await claim()
                 unavailableDelay = config.instantScanInterval
