@@ -24,8 +24,13 @@ import Testing
             #expect(due >= asked.addingTimeInterval(2) && due < asked.addingTimeInterval(3.01))
             #expect(try await table.status(id) == .initialized)
             try await Task.sleep(for: .milliseconds(1200))
-            #expect(seen.count == 0)  // five scans passed
-            #expect(try await table.status(id) == .initialized)
+            // Five scans passed; if the machine is so slow that the due time has come too, the
+            // run-time checks below still catch an early run.
+            let (count, status) = (seen.count, try await table.status(id))
+            if Date() < due {
+                #expect(count == 0)
+                #expect(status == .initialized)
+            }
             try await eventually("the delayed task to run") { try await table.status(id) == .succeeded }
             let run = try #require(seen.all.first)
             #expect(run.at >= due)
@@ -57,10 +62,15 @@ import Testing
             }
             try await eventually("the immediate task to run by the hook") { seen.all.map(\.info.id) == [immediate] }
             try await Task.sleep(for: .milliseconds(1000))
-            #expect(seen.all.map(\.info.id) == [immediate])
-            #expect(try await table.status(delayed) == .initialized)
-            #expect(try await table.status(other) == .initialized)
-            #expect(try await table.count(.initialized) == 4)
+            let (ran, delayedStatus, otherStatus, waiting) = (
+                seen.all.map(\.info.id), try await table.status(delayed), try await table.status(other), try await table.count(.initialized)
+            )
+            if let due = try await table.runAt(delayed), Date() < due {  // else the machine is too slow to tell
+                #expect(ran == [immediate])
+                #expect(delayedStatus == .initialized)
+                #expect(otherStatus == .initialized)
+                #expect(waiting == 4)
+            }
             // At their time the scanner wakes (its interval is an hour) and runs them, not before.
             try await eventually("the delayed tasks to run", timeout: .seconds(6)) { try await table.count(.succeeded) == 5 }
             for run in seen.all.dropFirst() {

@@ -24,7 +24,8 @@ import Testing
             manager.start()
             try await manager.run("k", 1)
             try await manager.transaction { tx in try await manager.runWithTx(tx, "k", 2) }
-            let ids = try await table.statuses().filter { $0.value == .running }.keys.sorted()
+            // User rows only: the scanner's first claim may have taken the built-in rows too.
+            let ids = try await table.statuses().filter { $0.value == .running && $0.key >= TaskTable.firstAutoID }.keys.sorted()
             #expect(ids.count == 2)
             for id in ids {
                 let extra = try await extra(table, id)
@@ -125,8 +126,8 @@ import Testing
                 }
             })
             manager.start()
-            try await manager.run("k", 1)
-            let id = try #require(try await table.statuses().keys.first)
+            // (The id from run: the built-in rows the monitors insert meanwhile are in the table too.)
+            let id = try await manager.run("k", 1, options: .now)
             // Another instance took the row over (as after a rescue and a new claim).
             try await db.execute(
                 "UPDATE \(table.quoted) SET extra = ? WHERE id = ?", [.string(#"{"owner":"p2-0000000beef0","runs":2}"#), .uint(id)])
