@@ -46,6 +46,36 @@ public func run(_ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, c
     try await defaultManager().run(key, argument, context: context)
 }
 
+/// Creates a task on the default manager with `options` (a time to run at or a delay, a unique
+/// key) and returns its id, or the id of the task holding its unique key. Swift only: see
+/// ``TaskManager/run(_:_:context:options:)``.
+@discardableResult
+public func run(
+    _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil, options: RunOptions
+) async throws -> UInt64 {
+    try await defaultManager().run(key, argument, context: context, options: options)
+}
+
+/// Creates a task in the default manager's transaction with `options`; returns its id (or the
+/// holder's of its unique key). Swift only.
+@discardableResult
+public func runWithTx(
+    _ tx: TaskTransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil,
+    options: RunOptions
+) async throws -> UInt64 {
+    try await defaultManager().runWithTx(tx, key, argument, context: context, options: options)
+}
+
+/// Creates a task in a transaction of the application's on the default manager with
+/// `options`; returns its id (or the holder's of its unique key). Swift only.
+@discardableResult
+public func runWithTx(
+    _ tx: any GTATransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil,
+    options: RunOptions
+) async throws -> UInt64 {
+    try await defaultManager().runWithTx(tx, key, argument, context: context, options: options)
+}
+
 /// Creates a task in the default manager's transaction (run right after the commit). Go: `RunWithTx`.
 public func runWithTx(
     _ tx: TaskTransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil

@@ -65,6 +65,19 @@ public struct TaskDefinition: Sendable {
     /// Swift only. The argument each periodic task is created with, encoded by the definition's
     /// codec as `run` would encode it. The default is `nil`.
     public var scheduleArgument: (any Encodable & Sendable)?
+    /// Swift only. Which tasks of this definition count as the same, so that only one of them is
+    /// `initialized` or `running` at a time (enforced by the table's unique index: two instances
+    /// racing get one row). `nil` (the default): tasks are not unique, unless a call gives
+    /// ``RunOptions/uniqueKey``. Needs ``TaskTableFeature/uniqueTasks``.
+    public var unique: TaskUniqueness? = nil
+    /// Swift only. Retry through the table instead of sleeping in memory: a failed try with
+    /// retries left writes the row back to `initialized`, due `retryInterval(n)` later, with the
+    /// try counted in `extra`'s `attempts`; any instance with the key runs the retry once due, so
+    /// the interval holds across a restart, and no pool slot is held while waiting. Each run then
+    /// makes one try, and ``TaskInfo/attempt`` counts the tries of the row (0 for the first).
+    /// The default is `false`. Needs ``TaskTableFeature/delayedTasks`` (creating a task of such
+    /// a definition on a table without it throws ``GTAError/featureNeedsMigration``).
+    public var persistRetries: Bool = false
 
     /// Encodes arguments and decodes them for the handler; `nil` without a handler.
     let codec: ArgumentCodec?

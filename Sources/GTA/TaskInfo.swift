@@ -21,6 +21,9 @@ import Foundation
 ///
 /// ``current`` is `nil` outside a handler. Child tasks the handler starts in structured
 /// concurrency (`async let`, task groups) inherit it; `Task.detached` does not.
+///
+/// For a definition with ``TaskDefinition/persistRetries``, each run makes one try and
+/// ``attempt`` is the row's try count so far (``previousAttempts``, the same value).
 public struct TaskInfo: Sendable, Hashable {
     /// The row id (`id`). In a dry run, the random id the task was given.
     public let id: UInt64
@@ -39,17 +42,24 @@ public struct TaskInfo: Sendable, Hashable {
     /// counted when a run ends in failure; a run that was interrupted counts none). The tries of
     /// this row so far are `previousAttempts + attempt`.
     public let previousAttempts: Int
-    /// When the task was created (`created_at`, second precision on the database): the time it
-    /// was scheduled to run at, since a task is due as soon as it is created.
+    /// When the task was created (`created_at`, second precision on the database).
     public let createdAt: Date
+    /// When the task was due: its `run_at` (a delayed task, or the retry time of a persisted
+    /// retry), or ``createdAt`` for a task due as soon as it was created (also every row the Go
+    /// original wrote, and every row of a table without `run_at`). Second precision.
+    public let scheduledAt: Date
 
-    public init(id: UInt64, key: TaskKey, attempt: Int = 0, runs: Int = 0, previousAttempts: Int = 0, createdAt: Date = Date()) {
+    public init(
+        id: UInt64, key: TaskKey, attempt: Int = 0, runs: Int = 0, previousAttempts: Int = 0, createdAt: Date = Date(),
+        scheduledAt: Date? = nil
+    ) {
         self.id = id
         self.key = key
         self.attempt = attempt
         self.runs = runs
         self.previousAttempts = previousAttempts
         self.createdAt = createdAt
+        self.scheduledAt = scheduledAt ?? createdAt
     }
 
     /// The task whose handler is running in the current task, or `nil` outside a handler.
@@ -59,6 +69,6 @@ public struct TaskInfo: Sendable, Hashable {
     init(_ task: TaskRecord, attempt: Int) {
         self.init(
             id: task.id, key: task.taskKey, attempt: attempt, runs: task.extra.runs, previousAttempts: task.extra.attempts,
-            createdAt: task.createdAt)
+            createdAt: task.createdAt, scheduledAt: task.scheduledAt)
     }
 }

@@ -16,8 +16,29 @@ extension TaskManager {
     ///   ``GTAError/definitionArgumentInvalid`` for an argument of the wrong type, or the
     ///   database's error. Nothing is written when it throws.
     public func run(_ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil) async throws {
-        let task = try assemble(key, argument, context)
-        try await creator.createAutocommitted(task)
+        try await run(key, argument, context: context, options: .now)
+    }
+
+    /// Creates a task as ``run(_:_:context:)`` does, with `options`: a time to run at or a delay,
+    /// a unique key. Returns the task's id, or, when its unique key is held by a waiting or
+    /// running task and the policy is ``OnDuplicate/returnExisting``, that task's id (nothing
+    /// is written then). Swift only.
+    ///
+    /// A delayed task is written `initialized` and waits for its time; any instance with the
+    /// key claims it once due (within about a scan interval). A due task takes the pool as
+    /// ``run(_:_:context:)`` does.
+    ///
+    /// - Throws: as ``run(_:_:context:)``; also ``GTAError/duplicateUniqueKey`` for a held unique
+    ///   key with the policy ``OnDuplicate/fail``, ``GTAError/featureNeedsMigration`` when the
+    ///   table lacks what a delay, a unique key or the definition's persisted retries need, and
+    ///   ``GTAError/optionInvalid`` for a unique key over 126 characters. Nothing is written when
+    ///   it throws.
+    @discardableResult
+    public func run(
+        _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil, options: RunOptions
+    ) async throws -> UInt64 {
+        let (task, request) = try assemble(key, argument, context, options)
+        return try await creator.createAutocommitted(task, request)
     }
 
     /// Creates a task in the manager's transaction: it runs right after the commit when the pool
@@ -27,9 +48,22 @@ extension TaskManager {
     public func runWithTx(
         _ tx: TaskTransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil
     ) async throws {
-        let task = try assemble(key, argument, context)
+        try await runWithTx(tx, key, argument, context: context, options: .now)
+    }
+
+    /// Creates a task in the manager's transaction with `options` (see
+    /// ``run(_:_:context:options:)``) and returns its id, or the id of the task holding its
+    /// unique key. A delayed task is written `initialized` and is not handed to the pool at the
+    /// commit: it waits for its time. A refused unique key undoes only the refused insert: the
+    /// transaction goes on, and the caller decides whether to commit. Swift only.
+    @discardableResult
+    public func runWithTx(
+        _ tx: TaskTransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil,
+        options: RunOptions
+    ) async throws -> UInt64 {
+        let (task, request) = try assemble(key, argument, context, options)
         let hook = creator.hook(of: tx)
-        try await creator.create(task, on: hook == nil ? tx : tx.base, hook: hook)
+        return try await creator.create(task, request, on: hook == nil ? tx : tx.base, hook: hook)
     }
 
     /// Creates a task in any other transaction (one the application opened on the database):
@@ -38,8 +72,18 @@ extension TaskManager {
     public func runWithTx(
         _ tx: any GTATransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil
     ) async throws {
-        let task = try assemble(key, argument, context)
-        try await creator.create(task, on: tx, hook: nil)
+        try await runWithTx(tx, key, argument, context: context, options: .now)
+    }
+
+    /// Creates a task in any other transaction with `options` (see ``run(_:_:context:options:)``)
+    /// and returns its id, or the id of the task holding its unique key. Swift only.
+    @discardableResult
+    public func runWithTx(
+        _ tx: any GTATransaction, _ key: TaskKey, _ argument: (any Encodable & Sendable)? = nil, context: ServiceContext? = nil,
+        options: RunOptions
+    ) async throws -> UInt64 {
+        let (task, request) = try assemble(key, argument, context, options)
+        return try await creator.create(task, request, on: tx, hook: nil)
     }
 
     /// Creates many tasks of one key in the manager's transaction: the batch form of
@@ -47,21 +91,28 @@ extension TaskManager {
     ///
     /// As many tasks as the pool has room for are written `running` and run right after the
     /// commit; the rest are written `initialized` in multi-row inserts.
+    ///
+    /// With `options`, every task gets its time to run (delayed tasks are all written
+    /// `initialized`); a unique key cannot be given for a batch (``GTAError/optionInvalid``), but
+    /// a definition's ``TaskDefinition/unique`` applies to each task (they are then inserted one
+    /// by one; a duplicate throws or is skipped as its policy says).
     public func runBatchWithTx(
-        _ tx: TaskTransaction, _ key: TaskKey, _ arguments: [(any Encodable & Sendable)?], context: ServiceContext? = nil
+        _ tx: TaskTransaction, _ key: TaskKey, _ arguments: [(any Encodable & Sendable)?], context: ServiceContext? = nil,
+        options: RunOptions = .now
     ) async throws {
-        let tasks = try arguments.map { try assemble(key, $0, context) }
+        let (tasks, request) = try assembleBatch(key, arguments, context, options)
         let hook = creator.hook(of: tx)
-        try await creator.create(tasks, on: hook == nil ? tx : tx.base, hook: hook)
+        try await creator.create(tasks, request, on: hook == nil ? tx : tx.base, hook: hook)
     }
 
     /// Creates many tasks of one key in any other transaction, all `initialized`, in multi-row
     /// inserts. Swift only.
     public func runBatchWithTx(
-        _ tx: any GTATransaction, _ key: TaskKey, _ arguments: [(any Encodable & Sendable)?], context: ServiceContext? = nil
+        _ tx: any GTATransaction, _ key: TaskKey, _ arguments: [(any Encodable & Sendable)?], context: ServiceContext? = nil,
+        options: RunOptions = .now
     ) async throws {
-        let tasks = try arguments.map { try assemble(key, $0, context) }
-        try await creator.create(tasks, on: tx, hook: nil)
+        let (tasks, request) = try assembleBatch(key, arguments, context, options)
+        try await creator.create(tasks, request, on: tx, hook: nil)
     }
 
     /// Runs `body` in a transaction on the manager's database; the tasks it creates with
@@ -96,11 +147,44 @@ extension TaskManager {
         }
     }
 
-    /// The row for a new task: the definition's codec encodes the argument, here and only here.
-    private func assemble(_ key: TaskKey, _ argument: (any Encodable & Sendable)?, _ context: ServiceContext?) throws -> TaskRecord {
+    /// The row for a new task: the definition's codec encodes the argument, here and only here;
+    /// `options` and the definition give its due time and unique key.
+    private func assemble(
+        _ key: TaskKey, _ argument: (any Encodable & Sendable)?, _ context: ServiceContext?, _ options: RunOptions
+    ) throws -> (TaskRecord, TaskCreator.Request) {
         guard let definition = registry.definition(key) else {
             throw GTAError(.taskNotFound, "task key '\(key)' is not registered")
         }
-        return try assembler.assemble(key: key, definition: definition, context: context ?? ServiceContext.current ?? .topLevel, argument: argument)
+        var task = try assembler.assemble(key: key, definition: definition, context: context ?? ServiceContext.current ?? .topLevel, argument: argument)
+        var request = TaskCreator.Request()
+        task.runAt = options.dueTime(now: task.createdAt)
+        if task.runAt != nil || (definition.persistRetries && definition.retryTimes > 0) { request.needs.append(.delayedTasks) }
+        var unique = options.uniqueKey
+        if unique == nil, let uniqueness = definition.unique {
+            unique = uniqueness.key(task.argument.flatMap { try? GoJSONDecoder().decode(JSONValue.self, from: $0) })
+        }
+        if let unique {
+            task.uniqueKey = try TaskUniqueness.stored(unique, taskKey: key)
+            request.needs.append(.uniqueTasks)
+        }
+        request.onDuplicate = options.onDuplicate ?? definition.unique?.onDuplicate ?? .fail
+        return (task, request)
+    }
+
+    private func assembleBatch(
+        _ key: TaskKey, _ arguments: [(any Encodable & Sendable)?], _ context: ServiceContext?, _ options: RunOptions
+    ) throws -> ([TaskRecord], TaskCreator.Request) {
+        guard options.uniqueKey == nil else {
+            throw GTAError(.optionInvalid, "task key '\(key)': a unique key names one task; create unique tasks one at a time")
+        }
+        var request = TaskCreator.Request()
+        var tasks: [TaskRecord] = []
+        tasks.reserveCapacity(arguments.count)
+        for argument in arguments {
+            let (task, one) = try assemble(key, argument, context, options)
+            tasks.append(task)
+            request = one
+        }
+        return (tasks, request)
     }
 }

@@ -35,6 +35,8 @@ public final class TaskManager: Sendable {
     let metrics: TaskMetrics
     /// The identity written into the leases this manager holds.
     let owner = LeaseOwner.make()
+    /// Wakes the scanner when a delayed task or a persisted retry written here falls due.
+    let waker = ScanWaker()
 
     /// Creates a manager. Go: `NewTaskManager(db, table, options...)`.
     ///
@@ -76,10 +78,10 @@ public final class TaskManager: Sendable {
         self.statusWriter = statusWriter
         self.runner = TaskRunner(
             registry: registry, pool: pool, assembler: assembler, givenUp: givenUp, statusWriter: statusWriter,
-            dryRun: configuration.dryRun, metrics: metrics, tracer: configuration.tracer, logger: logger)
+            dryRun: configuration.dryRun, features: store.features, waker: waker, metrics: metrics, tracer: configuration.tracer, logger: logger)
         self.creator = TaskCreator(
             db: db, store: store, pool: pool, runner: runner, stopping: stopping, owner: owner, dryRun: configuration.dryRun,
-            metrics: metrics, logger: logger)
+            waker: waker, metrics: metrics, logger: logger)
         self.lifecycle = ManagerLifecycle(
             stopping: stopping, pool: pool, runner: runner, store: store, owner: owner, db: db,
             waitTimeout: configuration.waitTimeout, dryRun: configuration.dryRun, logger: logger)
@@ -103,7 +105,8 @@ public final class TaskManager: Sendable {
     /// The scanner, handed what it needs.
     func makeScanner() -> Scanner {
         Scanner(
-            registry: registry, store: store, pool: pool, runner: runner, db: db, owner: owner, configuration: configuration, logger: logger)
+            registry: registry, store: store, pool: pool, runner: runner, db: db, owner: owner, configuration: configuration, logger: logger,
+            waker: waker)
     }
 
     /// The lease keeper, handed what it needs.

@@ -22,6 +22,13 @@ public struct TaskRecord: Sendable, Hashable {
     public var createdAt: Date
     /// When the status last changed, or the lease was last renewed (`updated_at`, second precision).
     public var updatedAt: Date
+    /// The earliest time the row may run (`run_at`, second precision), or `nil` when it is due
+    /// since its creation: a row the Go original wrote (the column's default), a table without
+    /// the column, or a task created without a delay. Swift only.
+    public var runAt: Date?
+    /// The stored unique key (`unique_key`: the task key, `:`, the caller's unique key), or `nil`
+    /// for a task that is not unique. Swift only.
+    public var uniqueKey: String?
     /// What could not be read from the row, one entry per column naming it and why (for example
     /// `"updated_at: ..."` for a zero date). Empty for a sound row; such a row is never claimed,
     /// and admin queries list it with what could be read.
@@ -35,7 +42,9 @@ public struct TaskRecord: Sendable, Hashable {
         argument: [UInt8]? = nil,
         extra: TaskExtra = TaskExtra(),
         createdAt: Date = Date(),
-        updatedAt: Date = Date()
+        updatedAt: Date = Date(),
+        runAt: Date? = nil,
+        uniqueKey: String? = nil
     ) {
         self.id = id
         self.taskKey = taskKey
@@ -45,7 +54,12 @@ public struct TaskRecord: Sendable, Hashable {
         self.extra = extra
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.runAt = runAt
+        self.uniqueKey = uniqueKey
     }
+
+    /// When the task was due: ``runAt``, or ``createdAt`` when it has none.
+    public var scheduledAt: Date { runAt ?? createdAt }
 
     /// The argument as text, for logs and reports.
     public var argumentText: String? { argument.map { String(decoding: $0, as: UTF8.self) } }

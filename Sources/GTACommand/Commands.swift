@@ -5,7 +5,7 @@ import GTAOperations
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the task table, or add the claim index to a table made by the Go original.",
+        abstract: "Create the task table, or add the claim index and the columns of delayed and unique tasks to an existing one.",
         discussion: "Running it again does nothing. With --print it writes the SQL it would run and changes nothing."
     )
 

@@ -65,10 +65,15 @@ public struct MariaDBDialect: GTADialect, Hashable {
                   `extra` mediumtext,
                   `created_at` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
                   `updated_at` datetime NOT NULL DEFAULT '1000-01-01 00:00:00',
+                  `run_at` \(Self.runAtType),
+                  `unique_key` \(Self.uniqueKeyType),
+                  `unique_active` \(Self.uniqueActiveType),
                   PRIMARY KEY (`id`),
                   KEY `idx_task_key` (`task_key`),
                   KEY `idx_task_status_id` (`task_status`, `id`),
-                  KEY `idx_updated_at` (`updated_at`)
+                  KEY `idx_updated_at` (`updated_at`),
+                  KEY `\(Self.dueIndex)` (`task_status`, `run_at`, `id`),
+                  UNIQUE KEY `\(Self.uniqueIndex)` (`unique_active`)
                 ) ENGINE=InnoDB AUTO_INCREMENT=\(TaskTable.firstAutoID) DEFAULT CHARSET=utf8mb4
                 """)
         ]
@@ -92,5 +97,48 @@ public struct MariaDBDialect: GTADialect, Hashable {
                 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
                 """)
         ]
+    }
+
+    // MARK: Optional features (TaskTableFeature)
+
+    static let runAtType = "datetime NOT NULL DEFAULT '1000-01-01 00:00:00'"
+    static let uniqueKeyType = "varchar(191) DEFAULT NULL"
+    /// The key of a waiting or running row, `NULL` otherwise: the unique index counts only those.
+    static let uniqueActiveType =
+        "varchar(191) GENERATED ALWAYS AS (CASE WHEN `task_status` IN ('initialized', 'running') THEN `unique_key` END) STORED"
+    static let dueIndex = "idx_task_status_run_at_id"
+    static let uniqueIndex = "uk_unique_active"
+
+    /// `information_schema.COLUMNS` and `.STATISTICS` of the table (its schema, or the current
+    /// database).
+    public func taskTableCatalog(for table: TableName) -> GTACatalogQueries? {
+        let condition = "TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?"
+        let binds: [GTAValue] = [table.schema.map { .string($0) } ?? .null, .string(table.name)]
+        return GTACatalogQueries(
+            columns: GTAStatement("SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE \(condition)", binds),
+            indexes: GTAStatement(
+                "SELECT INDEX_NAME AS index_name, COLUMN_NAME AS column_name, NON_UNIQUE AS non_unique "
+                    + "FROM information_schema.STATISTICS WHERE \(condition) ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+                binds))
+    }
+
+    /// `ALTER TABLE` statements for what `feature` still lacks: each adds one column or index.
+    public func taskTableMigration(adding feature: TaskTableFeature, to table: TableName, schema: TaskTableSchema) -> [GTAStatement] {
+        let t = table.quoted(for: self)
+        var statements: [String] = []
+        switch feature {
+        case .delayedTasks:
+            if !schema.hasRunAt { statements.append("ALTER TABLE \(t) ADD COLUMN `run_at` \(Self.runAtType)") }
+            if !schema.hasDueIndex { statements.append("ALTER TABLE \(t) ADD INDEX `\(Self.dueIndex)` (`task_status`, `run_at`, `id`)") }
+        case .uniqueTasks:
+            if !schema.columns.contains("unique_key") { statements.append("ALTER TABLE \(t) ADD COLUMN `unique_key` \(Self.uniqueKeyType)") }
+            if !schema.columns.contains("unique_active") {
+                statements.append("ALTER TABLE \(t) ADD COLUMN `unique_active` \(Self.uniqueActiveType)")
+            }
+            if !schema.hasUniqueIndex { statements.append("ALTER TABLE \(t) ADD UNIQUE INDEX `\(Self.uniqueIndex)` (`unique_active`)") }
+        default:
+            break
+        }
+        return statements.map { GTAStatement($0) }
     }
 }

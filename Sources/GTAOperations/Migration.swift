@@ -62,8 +62,9 @@ public struct MigrationPlan: Sendable, Hashable {
     public enum Action: Sendable, Hashable {
         /// The table is missing: create it from the library's definition (`model.sql`).
         case createTable
-        /// The table is a Go original's: add the claim index (and, on MySQL and MariaDB, start
-        /// auto ids above 10000 when they would not).
+        /// The table is a Go original's, or an older one of this library's: add the claim index
+        /// (and, on MySQL and MariaDB, start auto ids above 10000 when they would not), and the
+        /// columns and indexes of the optional features (``TaskTable/migrationSteps``).
         case upgrade
         /// Nothing to do.
         case upToDate
@@ -129,7 +130,10 @@ extension TaskOperations {
     public func planMigration() async throws -> MigrationPlan {
         let description = try await describeTable()
         guard description.exists else {
-            return MigrationPlan(table: table, action: .createTable, statements: TaskTable.createStatements(for: table, dialect: db.dialect))
+            return MigrationPlan(
+                table: table, action: .createTable,
+                statements: TaskTable.createStatements(for: table, dialect: db.dialect)
+                    + ScheduleTable.createStatements(forTasks: table, dialect: db.dialect))
         }
         let missing = description.missingColumns
         guard missing.isEmpty else {
@@ -153,11 +157,21 @@ extension TaskOperations {
             // The Go schema starts auto ids at 10000, the abnormal-check row's id.
             statements.append(GTAStatement("ALTER TABLE \(sql.t) AUTO_INCREMENT = \(TaskTable.firstAutoID)"))
         }
+        // The optional features' columns and indexes (delayed and unique tasks, ...): the core's
+        // list of steps, each skipping what the table has.
+        let schema = try await TaskTableSchema.read(table, on: db)
+        statements += TaskTable.migrationStatements(for: table, dialect: db.dialect, schema: schema)
+        // Periodic tasks: the schedules table beside it (the Go original never reads it).
+        if try await !ScheduleTable.exists(forTasks: table, on: db) {
+            statements += ScheduleTable.createStatements(forTasks: table, dialect: db.dialect)
+        }
         return MigrationPlan(table: table, action: statements.isEmpty ? .upToDate : .upgrade, statements: statements)
     }
 
     /// Creates the table (the library's definition, through ``TaskTable/create(named:on:ifNotExists:)``)
-    /// or brings a Go original's table up to date (the claim index). Running it again does nothing.
+    /// or brings a Go original's table up to date (the claim index, the columns and indexes of
+    /// delayed and unique tasks, the schedules table of periodic tasks). Running it again does
+    /// nothing.
     @discardableResult
     public func migrate() async throws -> MigrationPlan {
         let plan = try await planMigration()

@@ -74,10 +74,18 @@ struct OperationsSQL: Sendable {
         try await query("SELECT task_key, task_status, COUNT(*) AS n FROM \(t) GROUP BY task_key, task_status", [], on: db)
     }
 
-    func oldestInitializedByKey(on db: any GTAExecutor) async throws -> [GTARow] {
-        try await query(
-            "SELECT task_key, MIN(updated_at) AS oldest FROM \(t) WHERE task_status = ? GROUP BY task_key",
-            [.string(TaskStatus.initialized.rawValue)], on: db)
+    /// The oldest waiting row per key. On a table with `run_at` (delayed tasks), only rows due by
+    /// `now` wait, each since the later of its `updated_at` and `run_at`.
+    func oldestInitializedByKey(now: Date, hasRunAt: Bool, on db: any GTAExecutor) async throws -> [GTARow] {
+        guard hasRunAt else {
+            return try await query(
+                "SELECT task_key, MIN(updated_at) AS oldest FROM \(t) WHERE task_status = ? GROUP BY task_key",
+                [.string(TaskStatus.initialized.rawValue)], on: db)
+        }
+        return try await query(
+            "SELECT task_key, MIN(CASE WHEN run_at > updated_at THEN run_at ELSE updated_at END) AS oldest FROM \(t) "
+                + "WHERE task_status = ? AND run_at <= ? GROUP BY task_key",
+            [.string(TaskStatus.initialized.rawValue), .date(now)], on: db)
     }
 
     /// `running` rows with a lease not renewed since `cutoff`, per key.

@@ -19,7 +19,8 @@ public struct TaskStats: Sendable {
         public var key: TaskKey
         /// Rows per status (statuses none of the four keep their text).
         public var counts: [TaskStatus: Int]
-        /// When the oldest `initialized` row became `initialized` (its `updated_at`).
+        /// When the oldest waiting row began to wait: its `updated_at`, or its `run_at` when later
+        /// (a delayed task waits from its time; rows not yet due are not waiting).
         public var oldestInitialized: Date?
         /// `running` rows whose lease was not renewed within the lease expiry: their worker is gone
         /// (the engine's rescue moves them back unless no instance of this key runs).
@@ -96,7 +97,8 @@ extension TaskOperations {
             let status = TaskStatus(rawValue: (try? row.decode(String?.self, "task_status")) ?? nil ?? "")
             byKey[key]!.counts[status, default: 0] += try row.decode(Int.self, "n")
         }
-        for row in try await sql.oldestInitializedByKey(on: db) {
+        let hasRunAt = try await TaskTableSchema.read(table, on: db).hasRunAt
+        for row in try await sql.oldestInitializedByKey(now: now, hasRunAt: hasRunAt, on: db) {
             guard let key = entry(row) else { continue }
             byKey[key]!.oldestInitialized = try? row.decode(Date?.self, "oldest")
         }

@@ -42,12 +42,16 @@ public struct SQLiteDialect: GTADialect, Hashable {
                   "argument" MEDIUMTEXT,
                   "extra" MEDIUMTEXT,
                   "created_at" DATETIME NOT NULL DEFAULT '1000-01-01 00:00:00',
-                  "updated_at" DATETIME NOT NULL DEFAULT '1000-01-01 00:00:00'
+                  "updated_at" DATETIME NOT NULL DEFAULT '1000-01-01 00:00:00',
+                  "run_at" \(Self.runAtType),
+                  "unique_key" \(Self.uniqueKeyType)
                 )
                 """),
             index("task_key", "\"task_key\""),
             index("task_status_id", "\"task_status\", \"id\""),
             index("updated_at", "\"updated_at\""),
+            dueIndex(table, ifNotExists: ifNotExists),
+            uniqueIndex(table, ifNotExists: ifNotExists),
             // Start auto ids above 10000, as on MySQL.
             GTAStatement(
                 "INSERT INTO \(sequence) (name, seq) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM \(sequence) WHERE name = ?)",
@@ -72,5 +76,57 @@ public struct SQLiteDialect: GTADialect, Hashable {
                 )
                 """)
         ]
+    }
+
+    // MARK: Optional features (TaskTableFeature)
+
+    static let runAtType = "DATETIME NOT NULL DEFAULT '1000-01-01 00:00:00'"
+    static let uniqueKeyType = "VARCHAR(191) DEFAULT NULL"
+
+    private func indexName(_ table: TableName, _ suffix: String) -> String {
+        (table.schema.map { quote($0) + "." } ?? "") + quote("idx_\(table.name)_\(suffix)")
+    }
+
+    private func dueIndex(_ table: TableName, ifNotExists: Bool) -> GTAStatement {
+        GTAStatement(
+            "CREATE INDEX \(ifNotExists ? "IF NOT EXISTS " : "")\(indexName(table, "task_status_run_at_id")) ON \(quote(table.name)) "
+                + "(\"task_status\", \"run_at\", \"id\")")
+    }
+
+    /// Unique over the keys of waiting and running rows only: a partial index.
+    private func uniqueIndex(_ table: TableName, ifNotExists: Bool) -> GTAStatement {
+        GTAStatement(
+            "CREATE UNIQUE INDEX \(ifNotExists ? "IF NOT EXISTS " : "")\(indexName(table, "unique_active")) ON \(quote(table.name)) "
+                + "(\"unique_key\") WHERE \"task_status\" IN ('initialized', 'running')")
+    }
+
+    /// `pragma_table_info` and `pragma_index_list` / `pragma_index_info` of the table.
+    public func taskTableCatalog(for table: TableName) -> GTACatalogQueries? {
+        let schema = GTAValue.string(table.schema ?? "main")
+        return GTACatalogQueries(
+            columns: GTAStatement("SELECT name FROM pragma_table_info(?, ?)", [.string(table.name), schema]),
+            indexes: GTAStatement(
+                "SELECT il.name AS index_name, ii.name AS column_name, 1 - il.\"unique\" AS non_unique, il.partial AS is_partial "
+                    + "FROM pragma_index_list(?, ?) AS il, pragma_index_info(il.name, ?) AS ii ORDER BY il.name, ii.seqno",
+                [.string(table.name), schema, schema]))
+    }
+
+    /// `ALTER TABLE ... ADD COLUMN` and `CREATE INDEX IF NOT EXISTS` for what `feature` lacks.
+    public func taskTableMigration(adding feature: TaskTableFeature, to table: TableName, schema: TaskTableSchema) -> [GTAStatement] {
+        let t = table.quoted(for: self)
+        var statements: [GTAStatement] = []
+        switch feature {
+        case .delayedTasks:
+            if !schema.hasRunAt { statements.append(GTAStatement("ALTER TABLE \(t) ADD COLUMN \"run_at\" \(Self.runAtType)")) }
+            if !schema.hasDueIndex { statements.append(dueIndex(table, ifNotExists: true)) }
+        case .uniqueTasks:
+            if !schema.columns.contains("unique_key") {
+                statements.append(GTAStatement("ALTER TABLE \(t) ADD COLUMN \"unique_key\" \(Self.uniqueKeyType)"))
+            }
+            if !schema.hasUniqueIndex { statements.append(uniqueIndex(table, ifNotExists: true)) }
+        default:
+            break
+        }
+        return statements
     }
 }

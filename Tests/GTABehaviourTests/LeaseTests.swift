@@ -24,7 +24,8 @@ import Testing
             manager.start()
             try await manager.run("k", 1)
             try await manager.transaction { tx in try await manager.runWithTx(tx, "k", 2) }
-            let ids = try await table.statuses().filter { $0.value == .running }.keys.sorted()
+            // User rows only: the scanner's first claim may have taken the built-in rows too.
+            let ids = try await table.statuses().filter { $0.value == .running && $0.key >= TaskTable.firstAutoID }.keys.sorted()
             #expect(ids.count == 2)
             for id in ids {
                 let extra = try await extra(table, id)
@@ -132,9 +133,8 @@ import Testing
                 }
             })
             manager.start()
-            try await manager.run("k", 1)
-            // The task's own row (the table also holds the built-in tasks' rows).
-            let id = try #require(try await db.query("SELECT id FROM \(table.quoted) WHERE task_key = 'k'", []).first?.decode(UInt64.self, "id"))
+            // (The id from run: the built-in rows the monitors insert meanwhile are in the table too.)
+            let id = try await manager.run("k", 1, options: .now)
             // Taken over only once claimed and running here (a takeover written before the
             // claim, as the claim could come late on a Galera node, was overwritten by it).
             try await eventually("the handler to start") { started.count == 1 }

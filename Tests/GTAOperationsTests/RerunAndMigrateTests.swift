@@ -152,10 +152,14 @@ import Testing
             case .sqlite:
                 #expect(plan.sql.contains("CREATE INDEX IF NOT EXISTS \"idx_\(table.name)_task_status_id\" ON \(table.quoted) (\"task_status\", \"id\");"))
             }
+            // The optional features' columns and indexes (delayed and unique tasks).
+            #expect(plan.sql.contains("ADD COLUMN \(db.dialect.quote("run_at"))") && plan.sql.contains("ADD COLUMN \(db.dialect.quote("unique_key"))"))
             #expect(try await ops.describeTable().hasClaimIndex == false)  // printing changed nothing
             let row = try await table.insert("go_key", .failed)
             #expect(try await ops.migrate().action == .upgrade)
             #expect(try await ops.describeTable().hasClaimIndex)
+            let schema = try await TaskTableSchema.read(ops.table, on: db)
+            #expect(schema.supports(.delayedTasks) && schema.supports(.uniqueTasks))
             #expect(try await ops.migrate().action == .upToDate)
             #expect(try await table.status(row) == .failed)  // the rows stay
         }

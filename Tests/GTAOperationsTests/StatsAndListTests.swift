@@ -5,6 +5,22 @@ import Testing
 
 @Suite struct StatsAndListTests {
     @Test(arguments: Backend.allCases)
+    func aDelayedRowWaitsFromItsTimeInTheQueueLag(_ backend: Backend) async throws {
+        try await withTable(backend) { db, table in
+            let early = try await table.insert("later", .initialized, age: 600)
+            let due = try await table.insert("due", .initialized, age: 600)
+            try await db.execute("UPDATE \(table.quoted) SET run_at = ? WHERE id = ?", [.date(Date().addingTimeInterval(3600)), .uint(early)])
+            try await db.execute("UPDATE \(table.quoted) SET run_at = ? WHERE id = ?", [.date(Date().addingTimeInterval(-60)), .uint(due)])
+            let now = Date()
+            let stats = try await TaskOperations(db: db, table: table.name).stats(now: now)
+            let later = try #require(stats.keys.first { $0.key == "later" })
+            #expect(later[.initialized] == 1 && later.queueLag(at: now) == nil)  // not due: not waiting
+            let lag = try #require(stats.keys.first { $0.key == "due" }?.queueLag(at: now))
+            #expect(lag >= .seconds(59) && lag <= .seconds(75))  // since its run_at, not its updated_at
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func statsCountLagStuckRowsAndInstances(_ backend: Backend) async throws {
         try await withTable(backend) { db, table in
             // The oldest row is made 300 s old when it is inserted; its lag grows by however long

@@ -49,6 +49,19 @@ public protocol GTADialect: Sendable {
     /// `last_due` and `next_due` nullable `datetime`, `last_task_id` nullable `bigint`,
     /// `updated_at datetime`.
     func scheduleTableStatements(for table: TableName, ifNotExists: Bool) -> [GTAStatement]
+
+    /// The catalog queries that list the task table's columns and indexes, read by
+    /// ``TaskTableSchema/read(_:on:)`` to learn which optional features the table has. The
+    /// default is `nil`: the table is taken to have none (a feature that needs one throws
+    /// ``GTAError/featureNeedsMigration``).
+    func taskTableCatalog(for table: TableName) -> GTACatalogQueries?
+
+    /// The statements that add what `feature` needs to a task table whose schema is `schema`,
+    /// skipping what it already has, so that running them again does nothing
+    /// (``TaskTable/migrate(named:on:)``). They must keep the Go original working: new columns
+    /// have defaults (or are generated), and nothing the original reads or writes changes. The
+    /// default is none.
+    func taskTableMigration(adding feature: TaskTableFeature, to table: TableName, schema: TaskTableSchema) -> [GTAStatement]
 }
 
 extension GTADialect {
@@ -56,6 +69,8 @@ extension GTADialect {
     public var writeTransactionsAreExclusive: Bool { false }
     public var insertedID: GTAInsertedID { .lastInsertID }
     public var supportsDeleteLimit: Bool { false }
+    public func taskTableCatalog(for table: TableName) -> GTACatalogQueries? { nil }
+    public func taskTableMigration(adding feature: TaskTableFeature, to table: TableName, schema: TaskTableSchema) -> [GTAStatement] { [] }
 
     public func scheduleTableStatements(for table: TableName, ifNotExists: Bool) -> [GTAStatement] {
         let q = quote

@@ -41,6 +41,11 @@ package enum TaskRowReader {
             createdAt: created ?? Date(timeIntervalSince1970: 0),
             updatedAt: updated ?? Date(timeIntervalSince1970: 0)
         )
+        if row["run_at"] != nil, let runAt = (try? row.decode(Date?.self, "run_at")) ?? nil, runAt > record.createdAt {
+            // The column's default (a Go row) and an immediate row's creation time read as "due since created".
+            record.runAt = runAt
+        }
+        if row["unique_key"] != nil { record.uniqueKey = (try? row.decode(String?.self, "unique_key")) ?? nil }
         record.problems = problems
         return record
     }

@@ -17,12 +17,21 @@ extension TaskStore {
     /// with the dialect's skip-locked clause, then move them to `running` under `owner`'s lease
     /// (`runs` counted in `extra`). Rows of `sensitiveKeys` are taken only when updated at or
     /// after `initializedAfter`. A row that does not read is failed by id and the rest go on.
+    ///
+    /// On a table with `run_at` (``TaskTableSchema/hasRunAt``) only rows due by `now` are taken,
+    /// in due order: `WHERE task_status = ? AND run_at <= ? ... ORDER BY run_at, id`, one range of
+    /// the index `(task_status, run_at, id)` however many rows wait for a later time. A sensitive
+    /// row then counts as initialized since the later of its `updated_at` and `run_at`. Without
+    /// the column, the original's claim in id order.
     func claim(
-        keys: [TaskKey], sensitiveKeys: [TaskKey], initializedAfter: Date, limit: Int, owner: LeaseOwner, on db: any GTADatabase
+        keys: [TaskKey], sensitiveKeys: [TaskKey], initializedAfter: Date, limit: Int, owner: LeaseOwner,
+        schema: TaskTableSchema = TaskTableSchema(), now: Date = Date(), on db: any GTADatabase
     ) async throws -> Claim {
         guard limit > 0, !(keys.isEmpty && sensitiveKeys.isEmpty) else { return Claim() }
+        let due = schema.hasRunAt
         var conditions: [String] = []
         var binds: [GTAValue] = [.string(TaskStatus.initialized.rawValue)]
+        if due { binds.append(.date(now)) }
         if !keys.isEmpty {
             let (list, b) = inList(keys.map { .string($0.rawValue) })
             conditions.append("task_key IN (\(list))")
@@ -30,8 +39,13 @@ extension TaskStore {
         }
         if !sensitiveKeys.isEmpty {
             let (list, b) = inList(sensitiveKeys.map { .string($0.rawValue) })
-            conditions.append("(task_key IN (\(list)) AND updated_at >= ?)")
-            binds += b + [.date(initializedAfter)]
+            if due {
+                conditions.append("(task_key IN (\(list)) AND (updated_at >= ? OR run_at >= ?))")
+                binds += b + [.date(initializedAfter), .date(initializedAfter)]
+            } else {
+                conditions.append("(task_key IN (\(list)) AND updated_at >= ?)")
+                binds += b + [.date(initializedAfter)]
+            }
         }
         binds.append(.int(Int64(limit)))
         let selectBinds = binds
@@ -42,11 +56,20 @@ extension TaskStore {
             let skipLocked = db.dialect.lockForUpdateSkipLocked
             // Without SKIP LOCKED, select without a lock (a plain FOR UPDATE would make instances
             // queue behind each other) and race on the optimistic update, as the original does.
-            let select = "SELECT \(self.columns) FROM \(self.t) WHERE task_status = ? AND (\(condition)) ORDER BY id LIMIT ? \(skipLocked ?? "")"
+            let select = due
+                ? "SELECT \(self.columns), run_at FROM \(self.t) WHERE task_status = ? AND run_at <= ? AND (\(condition)) ORDER BY run_at, id LIMIT ? \(skipLocked ?? "")"
+                : "SELECT \(self.columns) FROM \(self.t) WHERE task_status = ? AND (\(condition)) ORDER BY id LIMIT ? \(skipLocked ?? "")"
             let locked = skipLocked != nil || self.dialect.writeTransactionsAreExclusive
             var claim = Claim()
             var found: [TaskRecord] = []
-            for record in TaskRowReader.readAll(try await self.query(select, selectBinds, on: tx)).records {
+            let rows = try await self.query(select, selectBinds, on: tx)
+            if !due, self.features.cached?.hasRunAt == true {
+                // The table gained run_at while this claim ran (a migration, seen by a creator
+                // before it wrote a delayed row): a claim that ignores run_at could take that row
+                // early. Take nothing; the next claim uses run_at.
+                return claim
+            }
+            for record in TaskRowReader.readAll(rows).records {
                 if record.problems.isEmpty { found.append(record) } else { claim.poisoned.append(record) }
             }
             for record in claim.poisoned {
@@ -146,21 +169,24 @@ extension TaskStore {
     /// `running` rows updated before `runningBefore` and `initialized` rows updated before
     /// `initializedBefore`, all updated after `notBefore`, plus rows without a key or with a status
     /// none of the four; built-in rows excepted. Rows that do not read are listed with what reads.
+    /// On a table with `run_at`, an `initialized` row is abnormal only once it has also been due
+    /// for the initialized timeout (a delayed row waits without being reported).
     func queryAbnormal(
         runningBefore: Date, initializedBefore: Date, notBefore: Date, excluding builtinKeys: [TaskKey], on db: any GTAExecutor
     ) async throws -> [TaskRecord] {
         let (list, keyBinds) = inList(builtinKeys.map { .string($0.rawValue) })
+        let due = (try? await features.schema(table, on: db).hasRunAt) ?? false
         let known: [GTAValue] = [TaskStatus.initialized, .running, .succeeded, .failed].map { .string($0.rawValue) }
         return TaskRowReader.readAll(try await query(
             """
             SELECT \(columns) FROM \(t) WHERE (task_key IS NULL OR task_key NOT IN (\(list))) AND (\
-            (updated_at > ? AND ((task_status = ? AND updated_at < ?) OR (task_status = ? AND updated_at < ?))) \
+            (updated_at > ? AND ((task_status = ? AND updated_at < ?) OR (task_status = ? AND updated_at < ?\(due ? " AND run_at < ?" : "")))) \
             OR task_key IS NULL OR task_key = '' OR task_status IS NULL OR task_status NOT IN (?, ?, ?, ?)) ORDER BY id LIMIT 1000
             """,
             keyBinds + [
                 .date(notBefore), .string(TaskStatus.running.rawValue), .date(runningBefore),
                 .string(TaskStatus.initialized.rawValue), .date(initializedBefore),
-            ] + known, on: db
+            ] + (due ? [.date(initializedBefore)] : []) + known, on: db
         )).records
     }
 

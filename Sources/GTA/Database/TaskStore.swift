@@ -13,12 +13,16 @@ import Foundation
 /// names the lease's owner, so an instance that lost a lease can never overwrite its new owner.
 struct TaskStore: Sendable {
     let dialect: any GTADialect
+    let table: TableName
+    /// What the table has beyond the Go original's columns, read once (`TaskTableSchema`).
+    let features = TableFeatures()
     let t: String
     let columns = "id, task_key, task_status, context, argument, extra, created_at, updated_at"
     private let insertSQL: String
 
     init(table: TableName, dialect: any GTADialect) {
         self.dialect = dialect
+        self.table = table
         let t = table.quoted(for: dialect)
         self.t = t
         var insert = "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -38,14 +42,34 @@ struct TaskStore: Sendable {
 
     // MARK: Creating
 
-    /// Inserts a task (its `extra` as the record has it) and returns its id.
-    func insert(_ task: TaskRecord, on db: any GTAExecutor) async throws -> UInt64 {
-        let binds = values(task)
+    /// Inserts a task (its `extra` as the record has it) and returns its id. On a table with
+    /// `run_at` the row's due time is written (its creation time, to the second, when it has
+    /// none: rows are claimed in due order); its unique key when it has one.
+    func insert(_ task: TaskRecord, schema: TaskTableSchema = TaskTableSchema(), on db: any GTAExecutor) async throws -> UInt64 {
+        var binds = values(task)
+        var sql = insertSQL
+        if schema.hasRunAt || task.uniqueKey != nil {
+            var columns = "task_key, task_status, context, argument, extra, created_at, updated_at"
+            var marks = "?, ?, ?, ?, ?, ?, ?"
+            if schema.hasRunAt {
+                columns += ", run_at"
+                marks += ", ?"
+                binds.append(runAtValue(task))
+            }
+            if let unique = task.uniqueKey {
+                columns += ", unique_key"
+                marks += ", ?"
+                binds.append(.string(unique))
+            }
+            var insert = "INSERT INTO \(t) (\(columns)) VALUES (\(marks))"
+            if case .returning(let column) = dialect.insertedID { insert += " RETURNING \(dialect.quote(column))" }
+            sql = dialect.placeholders(insert)
+        }
         switch dialect.insertedID {
         case .lastInsertID:
-            return try await db.execute(insertSQL, binds).lastInsertID
+            return try await db.execute(sql, binds).lastInsertID
         case .returning(let column):
-            guard let row = try await db.query(insertSQL, binds).first else {
+            guard let row = try await db.query(sql, binds).first else {
                 throw GTAError(.unexpected, "INSERT ... RETURNING \(column) returned no row")
             }
             return try row.decode(UInt64.self, column)
@@ -54,7 +78,7 @@ struct TaskStore: Sendable {
 
     /// Inserts tasks in multi-row statements of up to 256 rows and about 1 MiB of values (their
     /// ids are not needed).
-    func insertMany(_ tasks: [TaskRecord], on db: any GTAExecutor) async throws {
+    func insertMany(_ tasks: [TaskRecord], schema: TaskTableSchema = TaskTableSchema(), on db: any GTAExecutor) async throws {
         var chunks: [ArraySlice<TaskRecord>] = []
         var start = tasks.startIndex, bytes = 0
         for index in tasks.indices {
@@ -67,13 +91,18 @@ struct TaskStore: Sendable {
             bytes += size
         }
         if start < tasks.endIndex { chunks.append(tasks[start...]) }
+        let runAt = schema.hasRunAt
         for chunk in chunks {
-            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            let rows = Array(repeating: runAt ? "(?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
             var binds: [GTAValue] = []
-            binds.reserveCapacity(chunk.count * 7)
-            for task in chunk { binds += values(task) }
+            binds.reserveCapacity(chunk.count * 8)
+            for task in chunk {
+                binds += values(task)
+                if runAt { binds.append(runAtValue(task)) }
+            }
             try await execute(
-                "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at) VALUES \(rows)", binds, on: db)
+                "INSERT INTO \(t) (task_key, task_status, context, argument, extra, created_at, updated_at\(runAt ? ", run_at" : "")) VALUES \(rows)",
+                binds, on: db)
         }
     }
 
@@ -82,6 +111,12 @@ struct TaskStore: Sendable {
         try await execute(
             "INSERT INTO \(t) (id, task_key, task_status, context, argument, extra, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [.uint(id)] + values(task), on: db)
+    }
+
+    /// `run_at` of a new row: its due time, or its creation time rounded down to the second (so
+    /// that it is due at once whatever the server does with fractions).
+    private func runAtValue(_ task: TaskRecord) -> GTAValue {
+        .date(task.runAt ?? Date(timeIntervalSince1970: task.createdAt.timeIntervalSince1970.rounded(.down)))
     }
 
     private func values(_ task: TaskRecord) -> [GTAValue] {
@@ -131,6 +166,29 @@ struct TaskStore: Sendable {
         ).rowsAffected
     }
 
+    /// Moves one leased row `running -> initialized`, due at `runAt`, recording `extra`
+    /// (attempts, last error; no owner): a persisted retry.
+    func retry(id: UInt64, extra: TaskExtra, runAt: Date, owner: LeaseOwner, on db: any GTAExecutor) async throws -> Int {
+        try await execute(
+            "UPDATE \(t) SET task_status = ?, run_at = ?, extra = ?, updated_at = ? WHERE id = ? AND task_status = ? AND extra LIKE ?",
+            [.string(TaskStatus.initialized.rawValue), .date(runAt), extra.stored, .date(Date()), .uint(id),
+             .string(TaskStatus.running.rawValue), .string(owner.pattern)], on: db
+        ).rowsAffected
+    }
+
+    /// The waiting or running task that holds the stored unique key `key`, if any: its id and
+    /// status. Through the index: `unique_active` (MySQL, MariaDB) or the partial index on
+    /// `unique_key` (SQLite, whose planner uses it only when the query repeats the index's
+    /// condition as written).
+    func holder(ofUniqueKey key: String, schema: TaskTableSchema, on db: any GTAExecutor) async throws -> (id: UInt64, status: TaskStatus)? {
+        let condition = schema.columns.contains("unique_active")
+            ? "unique_active = ?" : "unique_key = ? AND task_status IN ('initialized', 'running')"
+        guard let row = try await query("SELECT id, task_status FROM \(t) WHERE \(condition) LIMIT 1", [.string(key)], on: db).first else {
+            return nil
+        }
+        return (try row.decode(UInt64.self, "id"), TaskStatus(rawValue: (try? row.decode(String.self, "task_status")) ?? ""))
+    }
+
     /// The status of each of `ids` that exists, and whether `owner` holds its lease.
     func statuses(ids: [UInt64], owner: LeaseOwner? = nil, on db: any GTAExecutor) async throws -> [UInt64: (TaskStatus, owned: Bool)] {
         var found: [UInt64: (TaskStatus, owned: Bool)] = [:]
@@ -147,8 +205,9 @@ struct TaskStore: Sendable {
 
     // MARK: Metrics
 
-    /// What waits for one key: its `initialized` rows, and how long the oldest of them has been
-    /// `initialized` (since its `updated_at`, second precision).
+    /// What waits for one key: its `initialized` rows (due ones, on a table with `run_at`), and
+    /// how long the oldest of them has been waiting (since its `updated_at`, or its `run_at` when
+    /// later; second precision).
     struct Waiting: Sendable, Hashable {
         var count: Int
         var oldest: Duration
@@ -164,12 +223,15 @@ struct TaskStore: Sendable {
     func waiting(keys: [TaskKey], now: Date, on db: any GTAExecutor) async throws -> [TaskKey: Waiting] {
         guard !keys.isEmpty else { return [:] }
         let (list, keyBinds) = inList(keys.map { .string($0.rawValue) })
+        // On a table with run_at, only due rows wait, each since the later of its updated_at and run_at.
+        let due = features.cached?.hasRunAt == true
+        let since = due ? "CASE WHEN run_at > updated_at THEN run_at ELSE updated_at END" : "updated_at"
         let rows = try await query(
             """
-            SELECT task_key, COUNT(*) AS waiting, MIN(updated_at) AS oldest, ? AS now_at FROM \(t) \
-            WHERE task_status = ? AND task_key IN (\(list)) GROUP BY task_key
+            SELECT task_key, COUNT(*) AS waiting, MIN(\(since)) AS oldest, ? AS now_at FROM \(t) \
+            WHERE task_status = ?\(due ? " AND run_at <= ?" : "") AND task_key IN (\(list)) GROUP BY task_key
             """,
-            [.date(now), .string(TaskStatus.initialized.rawValue)] + keyBinds, on: db)
+            [.date(now), .string(TaskStatus.initialized.rawValue)] + (due ? [.date(now)] : []) + keyBinds, on: db)
         var found: [TaskKey: Waiting] = [:]
         for row in rows {
             guard let key = try? row.decode(String.self, "task_key"), let count = try? row.decode(Int.self, "waiting") else { continue }

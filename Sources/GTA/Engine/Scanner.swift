@@ -26,10 +26,15 @@ struct Scanner: Sendable {
     let owner: LeaseOwner
     let configuration: TaskManager.Configuration
     let logger: Logger
+    /// Ends a sleep early when a delayed task this instance wrote falls due.
+    var waker = ScanWaker()
 
     /// The most rows one claim takes, also when the pool is unbounded (it bounds the tasks a
     /// backlog puts in memory at once: about one and a half times this).
     static let batchLimit = 256
+
+    /// How often the scanner reads again which optional columns the table has.
+    static let schemaRefreshInterval = Duration.seconds(60)
 
     /// Scans until the surrounding task is cancelled.
     func run() async {
@@ -38,8 +43,20 @@ struct Scanner: Sendable {
         // second), not after a full scan interval: the claim resumes as soon as a connection works.
         let unavailableCap = min(Duration.seconds(1), config.scanInterval)
         var unavailableDelay = config.instantScanInterval
+        // What the table has (delayed tasks change the claim): read afresh at every start.
+        do {
+            try await store.features.refresh(store.table, on: db)
+        } catch {
+            logger.warning("reading the task table's columns failed; retried at the first claim", metadata: .error(error))
+        }
+        var schemaReadAt = ContinuousClock.now
         while !Task.isCancelled {
             var interval = config.scanInterval
+            if ContinuousClock.now - schemaReadAt >= Self.schemaRefreshInterval {
+                // A table migrated while this instance runs is seen within this interval.
+                schemaReadAt = ContinuousClock.now
+                _ = try? await store.features.refresh(store.table, on: db)
+            }
             do {
                 let (claimed, filled) = try await claim()
                 unavailableDelay = config.instantScanInterval
@@ -68,7 +85,7 @@ struct Scanner: Sendable {
                 }
             }
             do {
-                try await Task.sleep(for: interval.jittered())
+                try await waker.sleep(for: interval.jittered())
             } catch {
                 return
             }
@@ -89,12 +106,14 @@ struct Scanner: Sendable {
         guard slots > 0 else { return (0, false) }
         let claim: TaskStore.Claim
         do {
+            let schema = try await store.features.schema(store.table, on: db)
             claim = try await store.claim(
                 keys: plain,
                 sensitiveKeys: sensitive,
                 initializedAfter: Date().addingTimeInterval(-configuration.initializedTimeout.timeInterval),
                 limit: slots,
                 owner: owner,
+                schema: schema,
                 on: db
             )
         } catch {

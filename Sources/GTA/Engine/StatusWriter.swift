@@ -22,12 +22,15 @@ final class StatusWriter: Sendable {
         case succeeded, delete
         /// With the `extra` to record (attempts, last error).
         case failed(TaskExtra)
+        /// A persisted retry: back to `initialized`, due at `runAt`, with `extra` to record.
+        case retry(TaskExtra, runAt: Date)
 
         var kind: Int {
             switch self {
             case .succeeded: 0
             case .failed: 1
             case .delete: 2
+            case .retry: 3
             }
         }
     }
@@ -108,7 +111,7 @@ final class StatusWriter: Sendable {
                 return Array(s.pending.prefix(take))
             }
             guard !batch.isEmpty else { return }
-            for kind in 0...2 {
+            for kind in 0...3 {
                 let entries = batch.filter { $0.outcome.kind == kind }
                 if !entries.isEmpty {
                     await write(entries)
@@ -143,6 +146,13 @@ final class StatusWriter: Sendable {
                         moved += try await store.fail(id: entry.id, extra: extra, owner: owner, on: db)
                     }
                     changed = moved
+                case .retry:
+                    var moved = 0
+                    for entry in remaining {
+                        guard case .retry(let extra, let runAt) = entry.outcome else { continue }
+                        moved += try await store.retry(id: entry.id, extra: extra, runAt: runAt, owner: owner, on: db)
+                    }
+                    changed = moved
                 }
                 if changed < ids.count { await reportUnchanged(remaining, changed: changed) }
                 if tries > 0 { logger.info("final status written after retries", metadata: ["count": "\(ids.count)", "tries": "\(tries + 1)"]) }
@@ -168,7 +178,7 @@ final class StatusWriter: Sendable {
     /// Finds which ids the write did not move and reports each one.
     private func reportUnchanged(_ entries: [Entry], changed: Int) async {
         let outcome = entries[0].outcome
-        let target: TaskStatus = outcome.kind == 1 ? .failed : .succeeded
+        let target: TaskStatus = outcome.kind == 1 ? .failed : outcome.kind == 3 ? .initialized : .succeeded
         var unchanged: [Entry]
         if entries.count == 1 {
             unchanged = entries
@@ -179,7 +189,7 @@ final class StatusWriter: Sendable {
                 // was not moved by it; after a delete, a row still present was not deleted by it.
                 unchanged = entries.filter { entry in
                     guard let (status, owned) = statuses[entry.id] else { return false }
-                    return outcome == .delete || status != target || !owned
+                    return outcome == .delete || status != target || (!owned && outcome.kind != 3)
                 }
                 // Rows someone else also moved to the target (or deleted) cannot be told apart
                 // from ours: report the shortfall on the ones left over.

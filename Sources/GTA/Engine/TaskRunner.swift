@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Synchronization
 import Tracing
 
@@ -10,6 +15,10 @@ final class TaskRunner: Sendable {
     private let givenUp: GivenUpTasks
     private let statusWriter: StatusWriter
     private let dryRun: Bool
+    /// What the table has: persisted retries need `run_at`.
+    private let features: TableFeatures
+    /// Told the time of each persisted retry, for this instance's scanner.
+    private let waker: ScanWaker
     private let metrics: TaskMetrics
     /// The tracer of the span around each run; `nil`: `InstrumentationSystem.tracer`, at each run.
     private let tracer: (any Tracer)?
@@ -17,8 +26,10 @@ final class TaskRunner: Sendable {
 
     init(
         registry: Registry, pool: WorkerPool, assembler: Assembler, givenUp: GivenUpTasks, statusWriter: StatusWriter, dryRun: Bool,
-        metrics: TaskMetrics = .off, tracer: (any Tracer)? = nil, logger: Logger
+        features: TableFeatures = TableFeatures(), waker: ScanWaker = ScanWaker(), metrics: TaskMetrics = .off, tracer: (any Tracer)? = nil, logger: Logger
     ) {
+        self.features = features
+        self.waker = waker
         self.metrics = metrics
         self.tracer = tracer
         self.registry = registry
@@ -110,8 +121,11 @@ final class TaskRunner: Sendable {
         _ task: TaskRecord, _ definition: TaskDefinition, _ call: @escaping ArgumentCodec.Call, context: ServiceContext, span: any Span
     ) async -> (tries: Int, error: String?) {
         var lastError = ""
-        for attempt in 0...max(0, definition.retryTimes) {
-            if attempt > 0 {
+        // Persisted retries: one try per run, counted from the row's earlier tries.
+        let persisted = persistsRetries(definition)
+        let tries = persisted ? task.extra.attempts...task.extra.attempts : 0...max(0, definition.retryTimes)
+        for attempt in tries {
+            if attempt > 0, !persisted {
                 do {
                     try await Task.sleep(for: definition.retryDelay(attempt))
                 } catch {
@@ -129,13 +143,20 @@ final class TaskRunner: Sendable {
                         try await ServiceContext.withValue(context) { try await call(info, context) }
                     }
                 }
-                return (attempt + 1, nil)
+                return (persisted ? 1 : attempt + 1, nil)
             } catch {
                 lastError = "\(error)"
                 logger.warning("task handler failed", metadata: .task(task.id, task.taskKey, ["attempt": "\(attempt)", "error": "\(error)"]))
             }
         }
-        return (definition.retryTimes + 1, lastError)
+        return (persisted ? 1 : definition.retryTimes + 1, lastError)
+    }
+
+    /// Whether `definition` retries through the table here: it asks to, has retries, not a dry
+    /// run, and the table has `run_at` (else it retries in memory, as it says in the log).
+    private func persistsRetries(_ definition: TaskDefinition) -> Bool {
+        guard definition.persistRetries, definition.retryTimes > 0, !dryRun else { return false }
+        return features.cached?.hasRunAt == true
     }
 
     /// `running -> succeeded | failed`, or a delete for clean-succeeded kinds, through the
@@ -154,7 +175,17 @@ final class TaskRunner: Sendable {
             var extra = task.extra
             extra.attempts += tries
             extra.lastError = TaskExtra.bounded(error)
-            outcome = .failed(extra)
+            if let definition, tries > 0, persistsRetries(definition), extra.attempts <= definition.retryTimes {
+                // Retry through the table: due after the interval, for any instance with the key.
+                extra.owner = nil
+                let runAt = Date().addingTimeInterval(definition.retryDelay(extra.attempts).timeInterval)
+                let due = Date(timeIntervalSince1970: runAt.timeIntervalSince1970.rounded(.up))
+                outcome = .retry(extra, runAt: due)
+                waker.wake(at: due)
+                metrics.retried(task.taskKey)
+            } else {
+                outcome = .failed(extra)
+            }
         } else {
             outcome = (definition?.cleanSucceeded ?? false) ? .delete : .succeeded
         }
