@@ -60,7 +60,8 @@ final class TaskCreator: Sendable {
     /// A periodic task's path: the row `initialized` on `executor` (the scheduler's transaction,
     /// which also records the due time), for a scanner of any instance. Returns its id.
     func createInitialized(_ task: TaskRecord, on executor: any GTAExecutor) async throws -> UInt64 {
-        let written = try await write(task, on: executor, mayRun: false)
+        let schema = try await schema(for: Request(), on: executor)
+        let (written, _) = try await write(task, Request(), schema: schema, on: executor, mayRun: false)
         metrics.created(task.taskKey, path: .initialized)
         return written.id
     }

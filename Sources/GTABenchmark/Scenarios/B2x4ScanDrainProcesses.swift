@@ -61,7 +61,7 @@ enum ScanDrainProcesses: Scenario {
 
     /// `url` with its host list (`h1:p1,h2:p2,...`) rotated left by `shift` places.
     static func rotatingHosts(of url: String, by shift: Int) throws -> String {
-        guard let scheme = url.range(of: "://") else { throw BenchError("--rotate-hosts: the URL has no '://'") }
+        guard let scheme = url.firstRange(of: "://") else { throw BenchError("--rotate-hosts: the URL has no '://'") }
         let rest = url[scheme.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         let hostsStart = rest[..<authorityEnd].lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
