@@ -68,8 +68,10 @@ import Testing
             manager.start()
             await #expect(throws: GTAError.featureNeedsMigration) { try await manager.run("k", 1, options: .after(.seconds(1))) }
 
+            #expect(try await !ScheduleTable.exists(forTasks: TableName(table.name), on: db))
             let ran = try await TaskTable.migrate(named: table.name, on: db)
             #expect(!ran.isEmpty)
+            #expect(try await ScheduleTable.exists(forTasks: TableName(table.name), on: db))  // periodic tasks too
             #expect(try await TaskTable.migrate(named: table.name, on: db).isEmpty)  // idempotent
             let schema = try await TaskTableSchema.read(try TableName(table.name), on: db)
             #expect(schema.supports(.delayedTasks) && schema.supports(.uniqueTasks))

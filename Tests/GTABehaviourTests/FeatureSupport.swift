@@ -9,6 +9,9 @@ extension TestTable {
     /// `idx_task_status (task_status)`, auto ids from 10000, none of this library's columns).
     func recreateAsGoTable() async throws {
         try await db.execute("DROP TABLE IF EXISTS \(quoted)", [])
+        // A Go table has no schedules table beside it either.
+        let schedules = ScheduleTable.name(forTasks: try TableName(name)).quoted(for: db.dialect)
+        try await db.execute("DROP TABLE IF EXISTS \(schedules)", [])
         if db.dialect is MariaDBDialect {
             try await db.execute(
                 """

@@ -98,7 +98,9 @@ import Testing
             let ops = try TaskOperations(db: db, table: table.name)
             let plan = try await ops.planMigration()
             #expect(plan.action == .createTable)
-            #expect(plan.statements == TaskTable.createStatements(for: ops.table, dialect: db.dialect))
+            // The task table, then its schedules table for periodic tasks.
+            #expect(plan.statements == TaskTable.createStatements(for: ops.table, dialect: db.dialect)
+                + ScheduleTable.createStatements(forTasks: ops.table, dialect: db.dialect))
             #expect(plan.sql.contains("CREATE TABLE IF NOT EXISTS \(table.quoted)") && !plan.sql.contains("?"))
             #expect(try await ops.describeTable().exists == false)  // planning wrote nothing
             #expect(try await ops.migrate().action == .createTable)
