@@ -114,21 +114,40 @@ extension TaskOperations {
     /// The name the library gives the claim index on MySQL and MariaDB (`model.sql`).
     public static let claimIndexName = "idx_task_status_id"
 
-    /// Reads the table's columns and indexes from the catalog.
+    /// Reads the table's columns and indexes from the catalog: the core's own reading
+    /// (``TaskTableSchema/read(_:on:)``, the dialect's catalog queries), plus the next auto id
+    /// where the catalog tells it.
     public func describeTable() async throws -> TableDescription {
-        switch catalog.kind {
-        case .unknown(let name):
+        try await describe().description
+    }
+
+    /// The table as ``describeTable()`` gives it, and as the core reads it, from one reading.
+    private func describe() async throws -> (description: TableDescription, schema: TaskTableSchema) {
+        if case .unknown(let name) = catalog.kind {
             throw OperationsError(.unsupportedDialect, "cannot read table definitions of dialect '\(name)'; pass a TableCatalog")
-        case .informationSchema:
-            return try await describeWithInformationSchema()
-        case .sqlitePragmas:
-            return try await describeWithPragmas()
         }
+        guard db.dialect.taskTableCatalog(for: table) != nil else {
+            throw OperationsError(.unsupportedDialect, "dialect '\(db.dialect.name)' gives no catalog queries (GTADialect.taskTableCatalog)")
+        }
+        let schema = try await TaskTableSchema.read(table, on: db)
+        guard schema.exists else { return (TableDescription(exists: false, columns: [], indexes: [:]), schema) }
+        let description = TableDescription(
+            exists: true, columns: schema.columns.sorted(), indexes: schema.indexes.mapValues(\.columns), nextAutoID: try await nextAutoID())
+        return (description, schema)
+    }
+
+    /// MySQL and MariaDB's next auto id of the table (`information_schema.tables`); `nil` elsewhere.
+    private func nextAutoID() async throws -> UInt64? {
+        guard case .informationSchema = catalog.kind else { return nil }
+        let rows = try await sql.query(
+            "SELECT AUTO_INCREMENT AS next_id FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?",
+            [table.schema.map { .string($0) } ?? .null, .string(table.name)], on: db)
+        return rows.first.flatMap { (try? $0.decode(UInt64?.self, "next_id")) ?? nil }
     }
 
     /// What ``migrate()`` would do, read from the catalog. Nothing is written.
     public func planMigration() async throws -> MigrationPlan {
-        let description = try await describeTable()
+        let (description, schema) = try await describe()
         guard description.exists else {
             return MigrationPlan(
                 table: table, action: .createTable,
@@ -159,7 +178,6 @@ extension TaskOperations {
         }
         // The optional features' columns and indexes (delayed and unique tasks, ...): the core's
         // list of steps, each skipping what the table has.
-        let schema = try await TaskTableSchema.read(table, on: db)
         statements += TaskTable.migrationStatements(for: table, dialect: db.dialect, schema: schema)
         // Periodic tasks: the schedules table beside it (the Go original never reads it).
         if try await !ScheduleTable.exists(forTasks: table, on: db) {
@@ -185,42 +203,5 @@ extension TaskOperations {
             for statement in plan.statements { try await db.execute(statement.sql, statement.binds) }
         }
         return plan
-    }
-
-    private func describeWithInformationSchema() async throws -> TableDescription {
-        let where_ = "table_schema = COALESCE(?, DATABASE()) AND table_name = ?"
-        let binds: [GTAValue] = [table.schema.map { .string($0) } ?? .null, .string(table.name)]
-        let tables = try await sql.query("SELECT AUTO_INCREMENT AS next_id FROM information_schema.tables WHERE \(where_)", binds, on: db)
-        guard let first = tables.first else { return TableDescription(exists: false, columns: [], indexes: [:]) }
-        let columns = try await sql.query("SELECT COLUMN_NAME AS name FROM information_schema.columns WHERE \(where_)", binds, on: db)
-            .compactMap { try? $0.decode(String.self, "name").lowercased() }
-        var indexes: [String: [String]] = [:]
-        for row in try await sql.query(
-            "SELECT INDEX_NAME AS index_name, COLUMN_NAME AS column_name FROM information_schema.statistics WHERE \(where_) ORDER BY INDEX_NAME, SEQ_IN_INDEX",
-            binds, on: db)
-        {
-            guard let name = try? row.decode(String.self, "index_name"), let column = try? row.decode(String.self, "column_name") else { continue }
-            indexes[name, default: []].append(column.lowercased())
-        }
-        return TableDescription(exists: true, columns: columns, indexes: indexes, nextAutoID: try? first.decode(UInt64?.self, "next_id"))
-    }
-
-    private func describeWithPragmas() async throws -> TableDescription {
-        let q = db.dialect.quote
-        let master = (table.schema.map { q($0) + "." } ?? "") + "sqlite_master"
-        let schemaBind: [GTAValue] = [.string(table.schema ?? "main")]
-        let found = try await sql.query("SELECT name FROM \(master) WHERE type = 'table' AND name = ?", [.string(table.name)], on: db)
-        guard !found.isEmpty else { return TableDescription(exists: false, columns: [], indexes: [:]) }
-        let columns = try await sql.query("SELECT name FROM pragma_table_info(?, ?)", [.string(table.name)] + schemaBind, on: db)
-            .compactMap { try? $0.decode(String.self, "name").lowercased() }
-        var indexes: [String: [String]] = [:]
-        for row in try await sql.query(
-            "SELECT il.name AS index_name, ii.name AS column_name FROM pragma_index_list(?, ?) AS il, pragma_index_info(il.name, ?) AS ii ORDER BY il.name, ii.seqno",
-            [.string(table.name)] + schemaBind + schemaBind, on: db)
-        {
-            guard let name = try? row.decode(String.self, "index_name"), let column = try? row.decode(String?.self, "column_name") ?? nil else { continue }
-            indexes[name, default: []].append(column.lowercased())
-        }
-        return TableDescription(exists: true, columns: columns, indexes: indexes, nextAutoID: nil)
     }
 }
