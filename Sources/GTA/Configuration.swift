@@ -60,6 +60,10 @@ extension TaskManager {
         public var dryRun: Bool = false
         /// How many handlers run at once; `nil` is unbounded. Go: `WithPoolSize`. Must be > 0
         /// when set. The default is `nil`.
+        ///
+        /// A slot is free once its handler returns (the final status is written after). While
+        /// handlers return sooner than a claim takes, a claim takes up to four pools' worth of
+        /// tasks ahead; they wait in memory, leased, for a slot.
         public var poolSize: Int? = nil
 
         /// How often an instance renews the leases of the tasks it runs (one statement per

@@ -23,7 +23,10 @@ import Testing
             let written = Recorder<UInt64>()
             await withTaskGroup(of: Void.self) { group in
                 for id in ids {
-                    group.addTask { await writer.write(id: id, key: "k", outcome: .succeeded, written: { written.append(id) }) }
+                    group.addTask {
+                        await writer.write(id: id, key: "k", outcome: .succeeded)
+                        written.append(id)
+                    }
                 }
             }
             #expect(Set(written.all) == Set(ids))

@@ -154,6 +154,8 @@ final class ManagerLifecycle: Sendable {
     }
 
     /// Waits for running tasks (up to the wait timeout), then hands the rest back as `initialized`.
+    /// A task whose handler has returned is done: its status write is let finish (up to
+    /// ``statusWriteGrace``) rather than handed back, so it does not run again elsewhere.
     private func shutdown(wait: Bool) async {
         guard pool.runningCount > 0 else { return }
         if wait {
@@ -163,20 +165,29 @@ final class ManagerLifecycle: Sendable {
                 return
             }
         }
-        let ids = pool.runningIDs
-        guard !ids.isEmpty else { return }
-        // Give the tasks up first (their ends write nothing), then hand the rows back (only those
-        // whose lease this instance still holds). If that fails, their leases expire and another
-        // instance rescues them.
-        runner.giveUp(ids, reason: "handed back at stop")
-        if !dryRun {
-            do {
-                let changed = try await store.updateStatus(ids: ids, from: .running, to: .initialized, owner: owner, on: db)
-                logger.info("stopping: running tasks handed back as initialized", metadata: ["count": "\(ids.count)", "changed": "\(changed)"])
-            } catch {
-                logger.error("stopping: handing running tasks back failed; their leases will expire", metadata: .error(error))
-            }
+        await handBack(pool.handlerIDs)
+        if pool.runningCount > 0, !(await pool.waitUntilIdle(timeout: Self.statusWriteGrace)) {
+            await handBack(pool.runningIDs)
         }
         pool.cancelAll()
+    }
+
+    /// How long a stop waits for the status writes of tasks whose handler has returned before it
+    /// hands their rows back too: 5 seconds.
+    static let statusWriteGrace = Duration.seconds(5)
+
+    /// Gives these tasks up (their ends write nothing), then hands their rows back (only those
+    /// whose lease this instance still holds). If that fails, their leases expire and another
+    /// instance rescues them.
+    private func handBack(_ ids: [UInt64]) async {
+        guard !ids.isEmpty else { return }
+        runner.giveUp(ids, reason: "handed back at stop")
+        guard !dryRun else { return }
+        do {
+            let changed = try await store.updateStatus(ids: ids, from: .running, to: .initialized, owner: owner, on: db)
+            logger.info("stopping: running tasks handed back as initialized", metadata: ["count": "\(ids.count)", "changed": "\(changed)"])
+        } catch {
+            logger.error("stopping: handing running tasks back failed; their leases will expire", metadata: .error(error))
+        }
     }
 }

@@ -12,11 +12,12 @@ import Foundation
 /// transaction, so instances never claim the same row.
 ///
 /// A claim that took every slot it had (all the free slots, up to ``Scanner/batchLimit``) says
-/// there is a backlog, whatever the pool size: the next claim then comes as soon as half of those
-/// slots are free again, instead of after the instant scan interval, so that draining a backlog is
-/// limited by the database rather than by the interval (and no more than about one and a half
-/// claims wait in memory). A claim that found fewer rows than it had slots keeps the original's
-/// timing.
+/// there is a backlog, whatever the pool size: the next claim then comes as soon as a claim would
+/// get half as many slots again (a slot is free once its handler has returned, while its status
+/// write is still pending), instead of after the instant scan interval, so that draining a
+/// backlog is limited by the database rather than by the interval. The tasks in memory stay
+/// bounded: a claim leaves at most ``Scanner/batchLimit`` plus ``WorkerPool/writeAllowance``
+/// tasks held. A claim that found fewer rows than it had slots keeps the original's timing.
 struct Scanner: Sendable {
     let registry: Registry
     let store: TaskStore
@@ -50,6 +51,7 @@ struct Scanner: Sendable {
             logger.warning("reading the task table's columns failed; retried at the first claim", metadata: .error(error))
         }
         var schemaReadAt = ContinuousClock.now
+        var lastClaim: Duration?
         while !Task.isCancelled {
             var interval = config.scanInterval
             if ContinuousClock.now - schemaReadAt >= Self.schemaRefreshInterval {
@@ -58,12 +60,18 @@ struct Scanner: Sendable {
                 _ = try? await store.features.refresh(store.table, on: db)
             }
             do {
-                let (claimed, filled) = try await claim()
+                let began = ContinuousClock.now
+                let ahead = claimAhead(lastClaim: lastClaim)
+                let (claimed, filled) = try await claim(ahead: ahead)
+                lastClaim = ContinuousClock.now - began
                 unavailableDelay = config.instantScanInterval
                 if filled, claimed > 0 {
-                    // A backlog: claim again once half of the slots this claim took are free.
-                    let running = pool.runningCount
-                    guard await pool.waitUntilRunning(below: max(1, running - (claimed + 1) / 2 + 1)) else { return }
+                    // A backlog: claim again as soon as a claim would get half as many rows as
+                    // this one (handlers returned free their slots; pending writes count only
+                    // past the pool's allowance).
+                    let room = WorkerPool.Room(
+                        claimSlots: (claimed + 1) / 2, claimWanted: Self.batchLimit, claimAhead: claimAhead(lastClaim: lastClaim))
+                    guard await pool.waitFor(room) else { return }
                     continue
                 }
                 if claimed > 0 { interval = config.instantScanInterval }
@@ -97,12 +105,28 @@ struct Scanner: Sendable {
         try await claim().kept
     }
 
+    /// Slots a claim may take beyond the free ones of a bounded pool, so that a small pool does
+    /// not wait idle for every claim (it would drain no faster than its size per claim): as
+    /// many tasks as the pool's handlers get through while one claim runs (the pool's size
+    /// times the claim's time over the handlers' mean time), up to ``maxAheadRounds`` pools'
+    /// worth and ``batchLimit``; none when handlers take longer than a claim. A task taken ahead
+    /// waits in memory, `running` under this instance's lease, for a handler slot: about one
+    /// claim's time, and no more than four handler times should handlers turn slow.
+    func claimAhead(lastClaim: Duration?) -> Int {
+        guard let capacity = pool.capacity, let lastClaim, let handler = pool.meanHandlerDuration, handler < lastClaim else { return 0 }
+        let rounds = handler > .zero ? lastClaim / handler : Double(Self.batchLimit)
+        return Int(min(Double(Self.batchLimit), Double(capacity) * min(Double(Self.maxAheadRounds), rounds.rounded(.down))))
+    }
+
+    /// The most pools' worth of tasks a claim takes ahead of the free slots: 4.
+    static let maxAheadRounds = 4
+
     /// One claim: how many tasks it handed to the pool, and whether it filled every slot it had
-    /// (a backlog).
-    func claim() async throws -> (kept: Int, filled: Bool) {
+    /// (a backlog). `ahead`: slots beyond the free ones (``claimAhead(lastClaim:)``).
+    func claim(ahead: Int = 0) async throws -> (kept: Int, filled: Bool) {
         let (plain, sensitive) = registry.claimableKeys()
         guard !(plain.isEmpty && sensitive.isEmpty) else { return (0, false) }
-        let slots = pool.reserveForClaim(upTo: Self.batchLimit)
+        let slots = pool.reserveForClaim(upTo: Self.batchLimit, ahead: ahead)
         guard slots > 0 else { return (0, false) }
         let claim: TaskStore.Claim
         do {

@@ -9,7 +9,8 @@ import Synchronization
 /// a clean-succeeded kind), batching the writes of tasks that end close together.
 ///
 /// A task's end is queued and its job waits until the statement carrying it has run, so the
-/// pool (and ``TaskManager/stop(wait:)``) still sees the task until its row is written. Up to
+/// pool (and ``TaskManager/stop(wait:)``, and the lease keeper) still sees the task until its
+/// row is written; its slot is already free for the next task. Up to
 /// ``maxWriters`` statements run at once; while they run, later ends queue up and go together
 /// in the next statement (`UPDATE ... WHERE task_status = 'running' AND id IN (...)`). A lone
 /// end is written at once, as before.
@@ -39,8 +40,6 @@ final class StatusWriter: Sendable {
         let id: UInt64
         let key: TaskKey
         let outcome: Outcome
-        /// Called as soon as the row is written, before the waiting job resumes.
-        let written: @Sendable () -> Void
         let done: CheckedContinuation<Void, Never>
     }
 
@@ -78,11 +77,11 @@ final class StatusWriter: Sendable {
     }
 
     /// Queues the final write of one task and returns once it has been written (or its failure
-    /// logged); `written` runs first, on the writer, as soon as the statement has returned.
-    func write(id: UInt64, key: TaskKey, outcome: Outcome, written: @escaping @Sendable () -> Void = {}) async {
+    /// logged).
+    func write(id: UInt64, key: TaskKey, outcome: Outcome) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let startWriter = state.withLock { s -> Bool in
-                s.pending.append(Entry(id: id, key: key, outcome: outcome, written: written, done: done))
+                s.pending.append(Entry(id: id, key: key, outcome: outcome, done: done))
                 guard s.writers < Self.maxWriters else { return false }
                 s.writers += 1
                 return true
@@ -113,10 +112,7 @@ final class StatusWriter: Sendable {
             guard !batch.isEmpty else { return }
             for kind in 0...3 {
                 let entries = batch.filter { $0.outcome.kind == kind }
-                if !entries.isEmpty {
-                    await write(entries)
-                    for entry in entries { entry.written() }
-                }
+                if !entries.isEmpty { await write(entries) }
             }
             for entry in batch { entry.done.resume() }
         }

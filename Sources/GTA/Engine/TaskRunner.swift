@@ -49,11 +49,11 @@ final class TaskRunner: Sendable {
             if reserved { pool.release(1) }
             return
         }
-        pool.start(id: task.id, reserved: reserved) { [self] done in
+        pool.start(id: task.id, reserved: reserved) { [self] handlerReturned in
             if let delay {
                 do { try await Task.sleep(for: delay) } catch { return }
             }
-            await self.execute(task, done: done)
+            await self.execute(task, handlerReturned: handlerReturned)
             // Its end is over: a later run of the same row here starts afresh.
             self.givenUp.remove(task.id)
         }
@@ -72,19 +72,22 @@ final class TaskRunner: Sendable {
         pool.cancel(ids: Set(ids))
     }
 
-    /// Tries the handler up to `retryTimes + 1` times, then records the outcome. `done` frees
-    /// the task's pool slot as soon as its row is written (the job's end frees it otherwise).
-    func execute(_ task: TaskRecord, done: @escaping @Sendable () -> Void = {}) async {
+    /// Tries the handler up to `retryTimes + 1` times, then records the outcome.
+    /// `handlerReturned` frees the task's pool slot once the handler is over, before the final
+    /// status is written (the job, and the lease of its row, last until that write is done).
+    func execute(_ task: TaskRecord, handlerReturned: @Sendable () -> Void = {}) async {
         let started = ContinuousClock.now
         guard let definition = registry.definition(task.taskKey) else {
             logger.error("task key not registered", metadata: .task(task.id, task.taskKey))
             metrics.finished(task.taskKey, succeeded: false, duration: .zero)
-            await finish(task, definition: nil, tries: 0, error: "task key '\(task.taskKey)' is not registered", done: done)
+            handlerReturned()
+            await finish(task, definition: nil, tries: 0, error: "task key '\(task.taskKey)' is not registered")
             return
         }
         logger.debug("task started", metadata: .task(task.id, task.taskKey))
         metrics.started(task)
         let outcome = await attempt(task, definition)
+        handlerReturned()
         let cost = ContinuousClock.now - started
         metrics.finished(task.taskKey, succeeded: outcome.error == nil, duration: cost)
         if outcome.error == nil {
@@ -94,7 +97,7 @@ final class TaskRunner: Sendable {
                 "task failed",
                 metadata: .task(task.id, task.taskKey, ["duration": .duration(cost), "attempts": "\(outcome.tries)", "error": "\(outcome.error ?? "")"]))
         }
-        await finish(task, definition: definition, tries: outcome.tries, error: outcome.error, done: done)
+        await finish(task, definition: definition, tries: outcome.tries, error: outcome.error)
     }
 
     /// The tries: decode once, then call the handler until it succeeds or the tries are used,
@@ -163,7 +166,7 @@ final class TaskRunner: Sendable {
     /// batching ``StatusWriter``. Zero rows changed means someone else moved the row: reported,
     /// never ignored.
     private func finish(
-        _ task: TaskRecord, definition: TaskDefinition?, tries: Int, error: String?, done: @escaping @Sendable () -> Void
+        _ task: TaskRecord, definition: TaskDefinition?, tries: Int, error: String?
     ) async {
         guard !dryRun else { return }
         if givenUp.contains(task.id) {
@@ -189,7 +192,7 @@ final class TaskRunner: Sendable {
         } else {
             outcome = (definition?.cleanSucceeded ?? false) ? .delete : .succeeded
         }
-        await statusWriter.write(id: task.id, key: task.taskKey, outcome: outcome, written: done)
+        await statusWriter.write(id: task.id, key: task.taskKey, outcome: outcome)
     }
 }
 

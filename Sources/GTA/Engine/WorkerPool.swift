@@ -5,20 +5,60 @@ import Synchronization
 /// A slot is reserved before a row is written as `running` (commit hook) or claimed (scanner),
 /// so a task handed to the pool always has room. Each job runs in its own Swift task; the pool
 /// tracks them so that ``TaskManager/stop(wait:)`` can wait for them or hand them back.
+///
+/// A job has three phases: it may wait for a handler slot (a claim may take rows ahead of the
+/// free slots, see ``reserveForClaim(upTo:ahead:)``); its handler runs, at most `capacity` at
+/// once; once the handler has returned, the slot is free for the next task while the job waits
+/// for its final status to be written. The pool keeps the job (and its row id, whose lease is
+/// renewed) until that write is over, so a finished task whose status is pending is never
+/// mistaken for an abandoned one.
 final class WorkerPool: Sendable {
     /// The most jobs at once; `nil` is unbounded.
     let capacity: Int?
 
     private struct State {
+        /// Slots held: jobs waiting for a handler slot or running their handler, and reservations.
         var used = 0
+        /// Jobs running their handler.
+        var active = 0
+        /// Jobs waiting for a handler slot, first come first served.
+        var gate: [(token: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+        /// How long handlers took, as a moving average (`nil` until one returned).
+        var meanHandler: Duration?
         var nextToken = 0
-        var jobs: [Int: (id: UInt64, task: Task<Void, Never>)] = [:]
-        /// Tasks waiting for fewer than `below` jobs in flight (0 jobs: `below` is 1).
-        var waiters: [Int: (below: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var jobs: [Int: Job] = [:]
+        /// Jobs whose handler has returned and whose final status is being written (slot freed).
+        var writing = 0
+        /// Tasks waiting for the job counts to fall under their bounds.
+        var waiters: [Int: (room: Room, continuation: CheckedContinuation<Void, Never>)] = [:]
         var nextWaiter = 0
         /// Slots a scanner holds while its claim is in flight.
         var claiming = 0
     }
+    private struct Job {
+        enum Phase { case queued, handler, writing }
+        let id: UInt64
+        var task: Task<Void, Never>?
+        var phase = Phase.queued
+        /// When its handler slot was given.
+        var started = ContinuousClock.now
+        var writing: Bool { phase == .writing }
+    }
+
+    /// What a waiter waits for: fewer than `jobs` jobs in flight (handlers running plus status
+    /// writes pending), and a claim of up to `claimWanted` rows getting at least `claimSlots`.
+    struct Room: Sendable {
+        var jobs = Int.max
+        var claimSlots = 0
+        var claimWanted = 0
+        var claimAhead = 0
+    }
+
+    /// Status writes that may be pending beyond the slots before new tasks wait for them: a
+    /// bounded pool holds at most `capacity + writeAllowance` tasks in memory, and a claim
+    /// leaves at most the rows it asked for plus this many.
+    static let writeAllowance = 128
+
     private let state = Mutex(State())
     /// Where the pool's gauges go (running jobs, free slots).
     private let metrics: TaskMetrics
@@ -32,13 +72,31 @@ final class WorkerPool: Sendable {
     /// Sets the pool's gauges from `s`; called under the lock, so that they follow its changes in
     /// order. Slots an in-flight claim holds count as free (the claim gives back what it does not fill).
     private func publish(_ s: State) {
-        metrics.pool(running: s.jobs.count, free: capacity.map { max(0, $0 - s.used + s.claiming) })
+        metrics.pool(running: s.active, free: capacity.map { max(0, $0 - s.used + s.claiming) })
+    }
+
+    private func holds(_ room: Room, _ s: State) -> Bool {
+        s.jobs.count < room.jobs && Self.claimable(upTo: room.claimWanted, ahead: room.claimAhead, capacity: capacity, s) >= room.claimSlots
+    }
+
+    /// Free slots of a bounded pool: those no handler holds, less the status writes pending
+    /// beyond ``writeAllowance``.
+    private static func free(_ capacity: Int, _ s: State) -> Int {
+        max(0, min(capacity - s.used, capacity + writeAllowance - s.used - s.writing))
+    }
+
+    /// Slots a claim of up to `wanted` rows would get: the free slots and `ahead` more, less the
+    /// status writes pending beyond ``writeAllowance`` (for an unbounded pool: `wanted` less
+    /// those beyond it).
+    private static func claimable(upTo wanted: Int, ahead: Int, capacity: Int?, _ s: State) -> Int {
+        guard let capacity else { return max(0, min(wanted, wanted + writeAllowance - s.used - s.writing)) }
+        return min(wanted, free(capacity + ahead, s))
     }
 
     /// Free slots now (for an unbounded pool, `Int.max`).
     var freeSlots: Int {
         guard let capacity else { return Int.max }
-        return state.withLock { max(0, capacity - $0.used) }
+        return state.withLock { Self.free(capacity, $0) }
     }
 
     /// Reserves up to `wanted` slots and returns how many it got.
@@ -46,7 +104,7 @@ final class WorkerPool: Sendable {
     /// `running` in a transaction do not fall back to the scan path because they met a scan.
     func reserve(upTo wanted: Int) -> Int {
         state.withLock { s in
-            let free = capacity.map { max(0, min(wanted, $0 - s.used)) } ?? wanted
+            let free = capacity.map { min(wanted, Self.free($0, s)) } ?? wanted
             s.used += free
             let fromClaim = min(wanted - free, s.claiming)
             s.claiming -= fromClaim  // these slots pass from the claim to the tasks
@@ -61,7 +119,7 @@ final class WorkerPool: Sendable {
     /// just because it met a scan; the claim then keeps fewer rows (see ``settleClaim(reserved:claimed:)``).
     func reserveOne() -> Bool {
         state.withLock { s in
-            if capacity.map({ s.used < $0 }) ?? true {
+            if capacity.map({ Self.free($0, s) > 0 }) ?? true {
                 s.used += 1
                 publish(s)
                 return true
@@ -75,9 +133,12 @@ final class WorkerPool: Sendable {
 
     /// Reserves up to `wanted` slots for a claim in flight (one claim at a time); end it with
     /// ``settleClaim(reserved:claimed:)``.
-    func reserveForClaim(upTo wanted: Int) -> Int {
+    /// A claim gets the free slots, less the status writes pending beyond ``writeAllowance``.
+    /// A bounded pool gives `ahead` slots more: their tasks wait in memory, in claim order, for
+    /// a handler slot (at most `capacity` handlers run at once whatever `ahead` is).
+    func reserveForClaim(upTo wanted: Int, ahead: Int = 0) -> Int {
         state.withLock { s in
-            let got = capacity.map { max(0, min(wanted, $0 - s.used)) } ?? wanted
+            let got = Self.claimable(upTo: wanted, ahead: ahead, capacity: capacity, s)
             s.used += got
             s.claiming += got
             return got
@@ -108,45 +169,135 @@ final class WorkerPool: Sendable {
     }
 
     /// Runs a job in a reserved slot (or, with `reserved: false`, in an extra one). The job gets
-    /// a `done` function that frees its slot early (once its work that matters is over); the
-    /// job's end frees it otherwise.
-    func start(id: UInt64, reserved: Bool = true, _ job: @escaping @Sendable (_ done: @escaping @Sendable () -> Void) async -> Void) {
+    /// a `handlerReturned` function that frees its slot once its handler is over (the job stays,
+    /// writing its status, until it ends); the job's end frees the slot otherwise.
+    func start(
+        id: UInt64, reserved: Bool = true, _ job: @escaping @Sendable (_ handlerReturned: @escaping @Sendable () -> Void) async -> Void
+    ) {
         state.withLock { s in
             if !reserved { s.used += 1 }
             let token = s.nextToken
             s.nextToken += 1
-            let task = Task.detached { [self] in
-                await job { self.finish(token) }
+            s.jobs[token] = Job(id: id)
+            s.jobs[token]?.task = Task.detached { [self] in
+                if await self.enterHandler(token) {
+                    await job { self.handlerReturned(token) }
+                }
                 self.finish(token)
             }
-            s.jobs[token] = (id, task)
             publish(s)
         }
     }
 
-    /// Frees a job's slot; the second call for a token does nothing.
-    private func finish(_ token: Int) {
-        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            guard s.jobs.removeValue(forKey: token) != nil else { return [] }
-            s.used -= 1
-            publish(s)
-            let count = s.jobs.count
-            let due = s.waiters.filter { count < $0.value.below }
-            for id in due.keys { s.waiters.removeValue(forKey: id) }
-            return due.values.map(\.continuation)
+    /// Gives the job a handler slot, at once or when one frees (first come, first served).
+    /// Returns `false` when the job is cancelled while it waits (handed back, lease lost).
+    private func enterHandler(_ token: Int) async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now = state.withLock { s -> Bool? in
+                    if Task.isCancelled { return false }
+                    if let capacity, s.active >= capacity {
+                        s.gate.append((token, continuation))
+                        return nil
+                    }
+                    Self.admit(token, &s)
+                    publish(s)
+                    return true
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            state.withLock { s in
+                s.gate.firstIndex { $0.token == token }.map { s.gate.remove(at: $0).continuation }
+            }?.resume(returning: false)
         }
+    }
+
+    private static func admit(_ token: Int, _ s: inout State) {
+        s.active += 1
+        s.jobs[token]?.phase = .handler
+        s.jobs[token]?.started = .now
+    }
+
+    /// Frees a job's slot while the job goes on writing its status; later calls do nothing.
+    private func handlerReturned(_ token: Int) {
+        update { s in
+            guard let job = s.jobs[token], job.phase == .handler else { return nil }
+            let took = ContinuousClock.now - job.started
+            s.meanHandler = s.meanHandler.map { ($0 * 7 + took) / 8 } ?? took
+            s.jobs[token]?.phase = .writing
+            s.writing += 1
+            s.used -= 1
+            return Self.leaveHandler(&s)
+        }
+    }
+
+    /// Ends a job (and frees its slot if its handler did not already).
+    private func finish(_ token: Int) {
+        update { s in
+            guard let job = s.jobs.removeValue(forKey: token) else { return nil }
+            switch job.phase {
+            case .writing:
+                s.writing -= 1
+                return nil
+            case .queued:
+                s.used -= 1
+                return nil
+            case .handler:
+                s.used -= 1
+                return Self.leaveHandler(&s)
+            }
+        }
+    }
+
+    /// A handler slot is free: the first job waiting for one takes it.
+    private static func leaveHandler(_ s: inout State) -> CheckedContinuation<Bool, Never>? {
+        s.active -= 1
+        guard !s.gate.isEmpty else { return nil }
+        let (token, next) = s.gate.removeFirst()
+        admit(token, &s)
+        return next
+    }
+
+    /// Changes the counts under the lock, then lets in the job `change` returns (one waiting for
+    /// a handler slot) and wakes the waiters whose room is there.
+    private func update(_ change: (inout State) -> CheckedContinuation<Bool, Never>?) {
+        let (admitted, ready) = state.withLock { s -> (CheckedContinuation<Bool, Never>?, [CheckedContinuation<Void, Never>]) in
+            let admitted = change(&s)
+            publish(s)
+            let due = s.waiters.filter { holds($0.value.room, s) }
+            for id in due.keys { s.waiters.removeValue(forKey: id) }
+            return (admitted, due.values.map(\.continuation))
+        }
+        admitted?.resume(returning: true)
         ready.forEach { $0.resume() }
     }
 
-    /// The row ids of the jobs in flight.
+    /// How long handlers have taken lately (a moving average; `nil` until one returned).
+    var meanHandlerDuration: Duration? { state.withLock { $0.meanHandler } }
+
+    /// The row ids of the jobs in flight (handlers running or status writes pending: this
+    /// instance holds all their rows).
     var runningIDs: [UInt64] { state.withLock { $0.jobs.values.map(\.id) } }
 
-    /// How many jobs are in flight.
+    /// The row ids of the jobs whose handler has not returned (running, or waiting for a slot).
+    var handlerIDs: [UInt64] { state.withLock { $0.jobs.values.filter { !$0.writing }.map(\.id) } }
+
+    /// How many jobs are in flight (handlers running or status writes pending).
     var runningCount: Int { state.withLock { $0.jobs.count } }
+
+    /// How many jobs have their handler running.
+    var handlerCount: Int { state.withLock { $0.active } }
 
     /// Waits until fewer than `count` jobs are in flight (woken by the job that ends, not by
     /// polling). Returns `false` when the waiting task is cancelled first.
     func waitUntilRunning(below count: Int) async -> Bool {
+        await waitFor(Room(jobs: count))
+    }
+
+    /// Waits until the pool has `room` (woken by the job that changes the counts, not by
+    /// polling). Returns `false` when the waiting task is cancelled first.
+    func waitFor(_ room: Room) async -> Bool {
         let id = state.withLock { s -> Int in
             s.nextWaiter += 1
             return s.nextWaiter
@@ -154,8 +305,8 @@ final class WorkerPool: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
-                    if s.jobs.count < count || Task.isCancelled { return true }
-                    s.waiters[id] = (count, continuation)
+                    if holds(room, s) || Task.isCancelled { return true }
+                    s.waiters[id] = (room, continuation)
                     return false
                 }
                 if now { continuation.resume() }
@@ -184,14 +335,14 @@ final class WorkerPool: Sendable {
 
     /// Cancels every job in flight (a handler sees `Task.isCancelled`; retry waits end).
     func cancelAll() {
-        let tasks = state.withLock { $0.jobs.values.map(\.task) }
+        let tasks = state.withLock { $0.jobs.values.compactMap(\.task) }
         tasks.forEach { $0.cancel() }
     }
 
     /// Cancels the jobs of these rows (a handler sees `Task.isCancelled`; retry waits end).
     func cancel(ids: Set<UInt64>) {
         guard !ids.isEmpty else { return }
-        let tasks = state.withLock { $0.jobs.values.filter { ids.contains($0.id) }.map(\.task) }
+        let tasks = state.withLock { $0.jobs.values.filter { ids.contains($0.id) }.compactMap(\.task) }
         tasks.forEach { $0.cancel() }
     }
 }
