@@ -20,11 +20,13 @@ struct Bench: Sendable {
         let server = try await ServerInfo.read(probe)
         await probe.shutdown()
         DebugRSS.log("RSS after probe \(MemorySampler.status("VmRSS") ?? 0) kB")
+        let dropped = CleanPages.drop()
+        DebugRSS.log("RSS after dropping \(dropped) kB of clean file pages \(MemorySampler.status("VmRSS") ?? 0) kB")
         let started = Date()
         if !options.json {
             print("gta-bench \(isoUTC(started))")
             print("server: \(server.summary)")
-            print("client: \(BuildInfo.linking), \(MallocSettings.summary), Foundation mapped: \(BuildInfo.foundationMapped)")
+            print("client: \(BuildInfo.linking), \(MallocSettings.summary), \(OpenSSLSettings.summary), clean start-up pages dropped: \(CleanPages.enabled ? "yes" : "no"), Foundation mapped: \(BuildInfo.foundationMapped)")
             print("tasks \(options.tasks), producers \(options.producers), runs \(options.runs), B3 calls \(options.latencyCalls), B4 batch \(options.batchSize), B2x4 processes \(options.processes)")
             print("")
         }

@@ -24,6 +24,7 @@ struct GTABench: AsyncParsableCommand {
     /// out of the usage line; anything else is the benchmark.
     static func main() async {
         MallocSettings.apply()
+        OpenSSLSettings.apply()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == Worker.command {
             await Worker.main(Array(arguments.dropFirst()))

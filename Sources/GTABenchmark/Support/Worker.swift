@@ -32,6 +32,10 @@ struct Worker: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
+        // As in the parent: the start-up's clean pages dropped, and the peak counted from here
+        // (the parent resets its own before each run, before the run's manager is made).
+        CleanPages.drop()
+        MemorySampler.resetHighWaterMark()
         let db = try MariaDBDatabase(url: url)
         let ran = Mutex<[Int]>([])
         let manager = try BenchTable.manager(on: db, table: table) { n in
