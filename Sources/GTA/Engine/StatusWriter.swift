@@ -10,10 +10,12 @@ import Synchronization
 ///
 /// A task's end is queued and its job waits until the statement carrying it has run, so the
 /// pool (and ``TaskManager/stop(wait:)``, and the lease keeper) still sees the task until its
-/// row is written; its slot is already free for the next task. Up to
-/// ``maxWriters`` statements run at once; while they run, later ends queue up and go together
-/// in the next statement (`UPDATE ... WHERE task_status = 'running' AND id IN (...)`). A lone
-/// end is written at once, as before.
+/// row is written; its slot is already free for the next task. One statement runs at a time;
+/// while it runs, later ends queue up and go together in the next statement
+/// (`UPDATE ... WHERE task_status = 'running' AND id IN (...)`). Another statement starts beside
+/// it (up to ``maxWriters``) only while ends pile up (``backlogPerWriter`` per statement
+/// running), so that one slow statement does not hold up the rest. A lone end is written at
+/// once, as before.
 ///
 /// Each write stays optimistic per row: when fewer rows change than ids were sent, the rows
 /// are read back and every id this write did not move is reported as the zero-rows-affected
@@ -45,6 +47,11 @@ final class StatusWriter: Sendable {
 
     /// Statements in flight at most; the rest of the ends wait for one of them to finish.
     static let maxWriters = 4
+    /// Ends waiting that let one more statement start beside those running: one statement
+    /// carries everything that queued while the last one ran (fewer commits for the database),
+    /// and a second one starts only when a statement is slow (held by a lock, say) and this many
+    /// ends wait.
+    static let backlogPerWriter = 64
     /// The most ids in one statement.
     static let maxBatch = 1024
 
@@ -82,7 +89,9 @@ final class StatusWriter: Sendable {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let startWriter = state.withLock { s -> Bool in
                 s.pending.append(Entry(id: id, key: key, outcome: outcome, done: done))
-                guard s.writers < Self.maxWriters else { return false }
+                guard s.writers == 0 || (s.writers < Self.maxWriters && s.pending.count >= s.writers * Self.backlogPerWriter) else {
+                    return false
+                }
                 s.writers += 1
                 return true
             }
