@@ -14,7 +14,7 @@ struct BenchOptions: ParsableArguments, Sendable {
     @Option(help: .count("Tasks (INSERT+UPDATE pairs in B0 and B0', inserts in B0i, rows in B0b) per run of every scenario but B3.")) var tasks = 20_000
     @Option(help: .count("Concurrent producers in B1; connections in B0 and B0b, clients in B0' and B0i.")) var producers = 8
     @Option(help: .count("Runs per scenario; median, min and max are printed.")) var runs = 3
-    @Option(help: .count("Sequential `run` calls in B3.")) var latencyCalls = 2_000
+    @Option(help: .count("Sequential `run` calls in B3 (inserts in B0l).")) var latencyCalls = 2_000
     @Option(help: .count("Tasks per transaction in B4.")) var batchSize = 500
     @Option(help: .count("Worker processes in B2x4.")) var processes = 4
 

@@ -86,7 +86,7 @@ struct Report {
         print("")
         print("targets")
         for target in targets {
-            let verdict = target.pass.map { $0 ? "PASS" : "MISS" } ?? "n/a (not run)"
+            let verdict = target.pass.map { $0 ? "PASS" : "MISS" } ?? ""  // a figure that is not a target
             print("  " + pad(target.name, 44) + pad(target.value.map { cFormat("%.3f", $0) } ?? "-", 10) + verdict)
         }
     }

@@ -12,8 +12,8 @@ import Testing
         #expect(pool.freeSlots == 0)
         let writing = Latch()
         let written = Latch()
-        pool.start(id: 7) { handlerReturned in
-            handlerReturned()
+        pool.start(id: 7) { job in
+            job.handlerReturned()
             writing.open()
             await written.wait()  // the status write, pending
         }
@@ -28,6 +28,25 @@ import Testing
         #expect(pool.freeSlots == 1)
     }
 
+    @Test func aJobWhoseEndIsHandedOnLastsUntilItIsCalled() async throws {
+        let pool = WorkerPool(capacity: 2)
+        #expect(pool.reserveOne())
+        let end = Mutex<(@Sendable () -> Void)?>(nil)
+        let returned = Latch()
+        pool.start(id: 9) { job in
+            job.handlerReturned()
+            end.withLock { $0 = job.endLater() }
+            returned.open()
+        }
+        await returned.wait()
+        try await Task.sleep(for: .milliseconds(50))  // its task is over by now
+        #expect(pool.runningIDs == [9])
+        #expect(pool.freeSlots == 2)
+        end.withLock { $0 }?()
+        #expect(pool.runningCount == 0)
+        #expect(await pool.waitUntilIdle(timeout: .seconds(1)))
+    }
+
     @Test func tasksTakenAheadWaitForAHandlerSlotInOrder() async throws {
         let pool = WorkerPool(capacity: 2)
         #expect(pool.reserveForClaim(upTo: 10) == 2)
@@ -38,7 +57,7 @@ import Testing
         let concurrent = Mutex((now: 0, most: 0, order: [UInt64]()))
         let release = Latch()
         for id in 1...6 {
-            pool.start(id: UInt64(id)) { handlerReturned in
+            pool.start(id: UInt64(id)) { job in
                 concurrent.withLock { c in
                     c.now += 1
                     c.most = max(c.most, c.now)
@@ -46,7 +65,7 @@ import Testing
                 }
                 await release.wait()
                 concurrent.withLock { $0.now -= 1 }
-                handlerReturned()
+                job.handlerReturned()
             }
         }
         try await eventuallyTrue { pool.handlerCount == 2 }
@@ -69,10 +88,10 @@ import Testing
         let ran = Mutex<[UInt64]>([])
         let release = Latch()
         for id: UInt64 in [1, 2] {
-            pool.start(id: id) { handlerReturned in
+            pool.start(id: id) { job in
                 ran.withLock { $0.append(id) }
                 await release.wait()
-                handlerReturned()
+                job.handlerReturned()
             }
         }
         try await eventuallyTrue { pool.handlerCount == 1 }

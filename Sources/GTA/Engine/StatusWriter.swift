@@ -42,7 +42,8 @@ final class StatusWriter: Sendable {
         let id: UInt64
         let key: TaskKey
         let outcome: Outcome
-        let done: CheckedContinuation<Void, Never>
+        /// Called once the row is written (or its failure logged, or the task given up).
+        let done: @Sendable () -> Void
     }
 
     /// Statements in flight at most; the rest of the ends wait for one of them to finish.
@@ -87,18 +88,25 @@ final class StatusWriter: Sendable {
     /// logged).
     func write(id: UInt64, key: TaskKey, outcome: Outcome) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let startWriter = state.withLock { s -> Bool in
-                s.pending.append(Entry(id: id, key: key, outcome: outcome, done: done))
-                guard s.writers == 0 || (s.writers < Self.maxWriters && s.pending.count >= s.writers * Self.backlogPerWriter) else {
-                    return false
-                }
-                s.writers += 1
-                return true
+            enqueue(id: id, key: key, outcome: outcome) { done.resume() }
+        }
+    }
+
+    /// Queues the final write of one task and returns at once; `done` is called once the row is
+    /// written (or its failure logged). The caller's task may end meanwhile: a pending end
+    /// costs its entry here, not a suspended task.
+    func enqueue(id: UInt64, key: TaskKey, outcome: Outcome, done: @escaping @Sendable () -> Void) {
+        let startWriter = state.withLock { s -> Bool in
+            s.pending.append(Entry(id: id, key: key, outcome: outcome, done: done))
+            guard s.writers == 0 || (s.writers < Self.maxWriters && s.pending.count >= s.writers * Self.backlogPerWriter) else {
+                return false
             }
-            if startWriter {
-                // Detached: the finishing task's locals stay behind.
-                Task.detached { await self.drain() }
-            }
+            s.writers += 1
+            return true
+        }
+        if startWriter {
+            // Detached: the finishing task's locals stay behind.
+            Task.detached { await self.drain() }
         }
     }
 
@@ -123,7 +131,7 @@ final class StatusWriter: Sendable {
                 let entries = batch.filter { $0.outcome.kind == kind }
                 if !entries.isEmpty { await write(entries) }
             }
-            for entry in batch { entry.done.resume() }
+            for entry in batch { entry.done() }
         }
     }
 

@@ -49,13 +49,18 @@ final class TaskRunner: Sendable {
             if reserved { pool.release(1) }
             return
         }
-        pool.start(id: task.id, reserved: reserved) { [self] handlerReturned in
+        pool.start(id: task.id, reserved: reserved) { [self] job in
             if let delay {
                 do { try await Task.sleep(for: delay) } catch { return }
             }
-            await self.execute(task, handlerReturned: handlerReturned)
-            // Its end is over: a later run of the same row here starts afresh.
-            self.givenUp.remove(task.id)
+            // The pool's job (and the row's lease) lasts until the status is written, though
+            // this task ends as soon as the write is queued.
+            let end = job.endLater()
+            await self.execute(task, handlerReturned: job.handlerReturned) {
+                // Its end is over: a later run of the same row here starts afresh.
+                self.givenUp.remove(task.id)
+                end()
+            }
         }
     }
 
@@ -72,16 +77,17 @@ final class TaskRunner: Sendable {
         pool.cancel(ids: Set(ids))
     }
 
-    /// Tries the handler up to `retryTimes + 1` times, then records the outcome.
+    /// Tries the handler up to `retryTimes + 1` times, then queues the outcome's write.
     /// `handlerReturned` frees the task's pool slot once the handler is over, before the final
-    /// status is written (the job, and the lease of its row, last until that write is done).
-    func execute(_ task: TaskRecord, handlerReturned: @Sendable () -> Void = {}) async {
+    /// status is written; `ended` is called once, when that write is over (or when nothing is
+    /// to be written).
+    func execute(_ task: TaskRecord, handlerReturned: @Sendable () -> Void = {}, ended: @escaping @Sendable () -> Void = {}) async {
         let started = ContinuousClock.now
         guard let definition = registry.definition(task.taskKey) else {
             logger.error("task key not registered", metadata: .task(task.id, task.taskKey))
             metrics.finished(task.taskKey, succeeded: false, duration: .zero)
             handlerReturned()
-            await finish(task, definition: nil, tries: 0, error: "task key '\(task.taskKey)' is not registered")
+            finish(task, definition: nil, tries: 0, error: "task key '\(task.taskKey)' is not registered", ended: ended)
             return
         }
         logger.debug("task started", metadata: .task(task.id, task.taskKey))
@@ -97,7 +103,7 @@ final class TaskRunner: Sendable {
                 "task failed",
                 metadata: .task(task.id, task.taskKey, ["duration": .duration(cost), "attempts": "\(outcome.tries)", "error": "\(outcome.error ?? "")"]))
         }
-        await finish(task, definition: definition, tries: outcome.tries, error: outcome.error)
+        finish(task, definition: definition, tries: outcome.tries, error: outcome.error, ended: ended)
     }
 
     /// The tries: decode once, then call the handler until it succeeds or the tries are used,
@@ -166,12 +172,12 @@ final class TaskRunner: Sendable {
     /// batching ``StatusWriter``. Zero rows changed means someone else moved the row: reported,
     /// never ignored.
     private func finish(
-        _ task: TaskRecord, definition: TaskDefinition?, tries: Int, error: String?
-    ) async {
-        guard !dryRun else { return }
+        _ task: TaskRecord, definition: TaskDefinition?, tries: Int, error: String?, ended: @escaping @Sendable () -> Void
+    ) {
+        guard !dryRun else { return ended() }
         if givenUp.contains(task.id) {
             logger.warning("task ended after it was given up; its status is left to its new owner", metadata: .task(task.id, task.taskKey))
-            return
+            return ended()
         }
         let outcome: StatusWriter.Outcome
         if let error {
@@ -192,7 +198,7 @@ final class TaskRunner: Sendable {
         } else {
             outcome = (definition?.cleanSucceeded ?? false) ? .delete : .succeeded
         }
-        await statusWriter.write(id: task.id, key: task.taskKey, outcome: outcome)
+        statusWriter.enqueue(id: task.id, key: task.taskKey, outcome: outcome, done: ended)
     }
 }
 

@@ -42,7 +42,26 @@ final class WorkerPool: Sendable {
         var phase = Phase.queued
         /// When its handler slot was given.
         var started = ContinuousClock.now
+        /// Its end comes from ``JobHandle/endLater()``'s function, not from its task's return.
+        var endsLater = false
         var writing: Bool { phase == .writing }
+    }
+
+    /// What a job's closure gets: to free its slot once its handler returns, and to hand its end
+    /// to whoever finishes its work (the status writer) so that its task need not wait.
+    struct JobHandle: Sendable {
+        fileprivate let pool: WorkerPool
+        fileprivate let token: Int
+
+        /// Frees the job's slot while the job goes on (writing its status); later calls do nothing.
+        func handlerReturned() { pool.handlerReturned(token) }
+
+        /// The job now ends when the returned function is called (once), not when its closure
+        /// returns; until then the pool keeps it (and its row id).
+        func endLater() -> @Sendable () -> Void {
+            pool.state.withLock { $0.jobs[token]?.endsLater = true }
+            return { [pool, token] in pool.finish(token) }
+        }
     }
 
     /// What a waiter waits for: fewer than `jobs` jobs in flight (handlers running plus status
@@ -169,11 +188,11 @@ final class WorkerPool: Sendable {
     }
 
     /// Runs a job in a reserved slot (or, with `reserved: false`, in an extra one). The job gets
-    /// a `handlerReturned` function that frees its slot once its handler is over (the job stays,
-    /// writing its status, until it ends); the job's end frees the slot otherwise.
-    func start(
-        id: UInt64, reserved: Bool = true, _ job: @escaping @Sendable (_ handlerReturned: @escaping @Sendable () -> Void) async -> Void
-    ) {
+    /// a ``JobHandle``: ``JobHandle/handlerReturned()`` frees its slot once its handler is over
+    /// (the job stays, writing its status, until it ends); the job's end frees the slot otherwise.
+    /// The job ends when its closure returns, or, after ``JobHandle/endLater()``, when that
+    /// function's result is called.
+    func start(id: UInt64, reserved: Bool = true, _ job: @escaping @Sendable (_ handle: JobHandle) async -> Void) {
         state.withLock { s in
             if !reserved { s.used += 1 }
             let token = s.nextToken
@@ -181,9 +200,9 @@ final class WorkerPool: Sendable {
             s.jobs[token] = Job(id: id)
             s.jobs[token]?.task = Task.detached { [self] in
                 if await self.enterHandler(token) {
-                    await job { self.handlerReturned(token) }
+                    await job(JobHandle(pool: self, token: token))
                 }
-                self.finish(token)
+                self.finish(token, unlessLater: true)
             }
             publish(s)
         }
@@ -232,10 +251,12 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// Ends a job (and frees its slot if its handler did not already).
-    private func finish(_ token: Int) {
+    /// Ends a job (and frees its slot if its handler did not already); with `unlessLater`, not
+    /// a job whose end was handed on.
+    private func finish(_ token: Int, unlessLater: Bool = false) {
         update { s in
-            guard let job = s.jobs.removeValue(forKey: token) else { return nil }
+            guard let job = s.jobs[token], !(unlessLater && job.endsLater) else { return nil }
+            s.jobs.removeValue(forKey: token)
             switch job.phase {
             case .writing:
                 s.writing -= 1

@@ -40,7 +40,7 @@ enum Scenarios {
     /// Every scenario `--scenarios` can choose, in the order they run.
     static var all: [any Scenario.Type] {
         [
-            SQLFloor.self, CFloor.self, InsertFloor.self, BatchFloor.self, CommitHook.self, ScanDrain.self,
+            SQLFloor.self, CFloor.self, InsertFloor.self, BatchFloor.self, LatencyFloor.self, CommitHook.self, ScanDrain.self,
             ScanDrainPool16.self, ScanDrainPool64.self, ScanDrainSlowHandler.self, ScanDrainProcesses.self,
             Latency.self, BatchEnqueue.self,
         ]

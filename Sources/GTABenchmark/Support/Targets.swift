@@ -5,6 +5,7 @@ enum Targets {
         let name: String
         /// The measured ratio or figure; `nil` when a scenario it needs did not run.
         let value: Double?
+        /// `nil`: a figure shown beside the targets, not one.
         let pass: Bool?
     }
 
@@ -29,6 +30,13 @@ enum Targets {
             atMost("B3 p50 <= 0.5 ms (run start to handler)", latency?.figures["p50"], 0.5),
             atMost("B3 p99 <= 1 ms (run start to handler)", latency?.figures["p99"], 1.0),
         ]
+        if let floor = find(LatencyFloor.id), let b3 = latency {
+            // Not targets: how far B3 is above one commit's own time in the same run.
+            verdicts.append(Verdict(name: "  B0l one insert p50 (B3's floor), ms", value: floor.figures["p50"], pass: nil))
+            verdicts.append(Verdict(name: "  B0l one insert p99, ms", value: floor.figures["p99"], pass: nil))
+            verdicts.append(Verdict(name: "  B3 p50 above B0l p50, ms", value: b3.figures["p50"].flatMap { a in floor.figures["p50"].map { a - $0 } }, pass: nil))
+            verdicts.append(Verdict(name: "  B3 p99 above B0l p99, ms", value: b3.figures["p99"].flatMap { a in floor.figures["p99"].map { a - $0 } }, pass: nil))
+        }
         for id in [CommitHook.id, ScanDrain.id] {
             let peak = find(id).flatMap { $0.peakRSS.max() }
             verdicts.append(atMost("M \(id) peak RSS <= 13 MB (worst run)", peak, peakRSSLimitMB))
