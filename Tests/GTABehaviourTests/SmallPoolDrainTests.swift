@@ -10,10 +10,11 @@ import Testing
     @Test(arguments: Backend.allCases)
     func aSmallPoolDrainsABacklogWithoutWaitingForTheIntervals(_ backend: Backend) async throws {
         try await withTable(backend) { db, table in
-            // Both intervals an hour: only the backlog rule can claim after the first claim.
+            // A claim every 2 s at most without the backlog rule: 30 claims of 2 rows would take a
+            // minute, twice the time allowed.
             let manager = try TaskManager(
                 db: db, table: table.name,
-                options: noScanOptions(RecordingLogger(), .withPoolSize(2), .withInstantScanInterval(.seconds(3600))))
+                options: noScanOptions(RecordingLogger(), .withPoolSize(2), .withInstantScanInterval(.seconds(2))))
             let handlers = Mutex((now: 0, most: 0, ran: 0))
             try manager.register(
                 "k",
@@ -30,7 +31,7 @@ import Testing
                 }))
             for _ in 0..<60 { try await table.insert(key: "k", status: .initialized, argument: "1") }
             manager.start()
-            try await eventually("the 60 rows to succeed", timeout: .seconds(60)) { try await table.count(.succeeded) == 60 }
+            try await eventually("the 60 rows to succeed", timeout: .seconds(30)) { try await table.count(.succeeded) == 60 }
             let seen = handlers.withLock { $0 }
             #expect(seen.ran == 60)
             #expect(seen.most <= 2)

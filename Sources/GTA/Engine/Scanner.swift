@@ -52,6 +52,9 @@ struct Scanner: Sendable {
         }
         var schemaReadAt = ContinuousClock.now
         var lastClaim: Duration?
+        // During a backlog: the slots beyond the free ones that the wait for room counted on,
+        // for the claim after it (`nil`: decide afresh).
+        var backlogAhead: Int?
         while !Task.isCancelled {
             var interval = config.scanInterval
             if ContinuousClock.now - schemaReadAt >= Self.schemaRefreshInterval {
@@ -61,19 +64,23 @@ struct Scanner: Sendable {
             }
             do {
                 let began = ContinuousClock.now
-                let ahead = claimAhead(lastClaim: lastClaim)
-                let (claimed, filled) = try await claim(ahead: ahead)
-                lastClaim = ContinuousClock.now - began
+                let inBacklog = backlogAhead != nil
+                let result = try await claim(ahead: backlogAhead ?? claimAhead(lastClaim: lastClaim))
+                backlogAhead = nil
+                if result.slots > 0 { lastClaim = ContinuousClock.now - began }
                 unavailableDelay = config.instantScanInterval
-                if filled, claimed > 0 {
-                    // A backlog: claim again as soon as a claim would get half as many rows as
-                    // this one (handlers returned free their slots; pending writes count only
-                    // past the pool's allowance).
-                    let room = WorkerPool.Room(
-                        claimSlots: (claimed + 1) / 2, claimWanted: Self.batchLimit, claimAhead: claimAhead(lastClaim: lastClaim))
+                // A backlog: a claim that filled every slot it had, or one in a backlog that
+                // found no slot (the commit hook took them meanwhile). Claim again as soon as a
+                // claim would get half as many rows as this one (handlers returned free their
+                // slots; pending writes count only past the pool's allowance).
+                if (result.filled && result.kept > 0) || (inBacklog && result.hasKeys && result.slots == 0) {
+                    let ahead = claimAhead(lastClaim: lastClaim)
+                    let room = WorkerPool.Room(claimSlots: max(1, (result.kept + 1) / 2), claimWanted: Self.batchLimit, claimAhead: ahead)
                     guard await pool.waitFor(room) else { return }
+                    backlogAhead = ahead
                     continue
                 }
+                let claimed = result.kept
                 if claimed > 0 { interval = config.instantScanInterval }
             } catch is CancellationError {
                 return
@@ -121,13 +128,24 @@ struct Scanner: Sendable {
     /// The most pools' worth of tasks a claim takes ahead of the free slots: 4.
     static let maxAheadRounds = 4
 
-    /// One claim: how many tasks it handed to the pool, and whether it filled every slot it had
-    /// (a backlog). `ahead`: slots beyond the free ones (``claimAhead(lastClaim:)``).
-    func claim(ahead: Int = 0) async throws -> (kept: Int, filled: Bool) {
+    /// What one claim did.
+    struct ClaimOutcome {
+        /// Tasks handed to the pool.
+        var kept = 0
+        /// Whether it filled every slot it had (a backlog).
+        var filled = false
+        /// The slots it had: 0 when the pool had no room.
+        var slots = 0
+        /// Whether this instance has keys to claim.
+        var hasKeys = true
+    }
+
+    /// One claim. `ahead`: slots beyond the free ones (``claimAhead(lastClaim:)``).
+    func claim(ahead: Int = 0) async throws -> ClaimOutcome {
         let (plain, sensitive) = registry.claimableKeys()
-        guard !(plain.isEmpty && sensitive.isEmpty) else { return (0, false) }
+        guard !(plain.isEmpty && sensitive.isEmpty) else { return ClaimOutcome(hasKeys: false) }
         let slots = pool.reserveForClaim(upTo: Self.batchLimit, ahead: ahead)
-        guard slots > 0 else { return (0, false) }
+        guard slots > 0 else { return ClaimOutcome() }
         let claim: TaskStore.Claim
         do {
             let schema = try await store.features.schema(store.table, on: db)
@@ -159,6 +177,6 @@ struct Scanner: Sendable {
             let changed = try await store.updateStatus(ids: surplus, from: .running, to: .initialized, owner: owner, on: db)
             logger.debug("claimed rows handed back for lack of pool slots", metadata: ["count": "\(surplus.count)", "changed": "\(changed)"])
         }
-        return (kept, claimed.count == slots)
+        return ClaimOutcome(kept: kept, filled: claimed.count == slots, slots: slots)
     }
 }
