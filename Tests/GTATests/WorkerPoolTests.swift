@@ -137,3 +137,16 @@ private func eventuallyTrue(_ condition: () -> Bool) async throws {
         try await Task.sleep(for: .milliseconds(5))
     }
 }
+
+extension WorkerPoolTests {
+    @Test func aWaitForMoreRoomThanThePoolCanHaveIsNotMet() async throws {
+        // The scanner must ask for no more than a claim can get: this documents why.
+        let pool = WorkerPool(capacity: 2)
+        let waited = Task { await pool.waitFor(WorkerPool.Room(claimSlots: 3, claimWanted: 256, claimAhead: 0)) }
+        try await Task.sleep(for: .milliseconds(100))
+        waited.cancel()
+        #expect(await waited.value == false)
+        #expect(await pool.waitFor(WorkerPool.Room(claimSlots: 2, claimWanted: 256, claimAhead: 0)))
+        #expect(await pool.waitFor(WorkerPool.Room(claimSlots: 6, claimWanted: 256, claimAhead: 4)))
+    }
+}

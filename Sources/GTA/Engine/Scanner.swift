@@ -75,7 +75,11 @@ struct Scanner: Sendable {
                 // slots; pending writes count only past the pool's allowance).
                 if (result.filled && result.kept > 0) || (inBacklog && result.hasKeys && result.slots == 0) {
                     let ahead = claimAhead(lastClaim: lastClaim)
-                    let room = WorkerPool.Room(claimSlots: max(1, (result.kept + 1) / 2), claimWanted: Self.batchLimit, claimAhead: ahead)
+                    // Half of this claim, but no more than a claim can get now (ahead may have
+                    // shrunk since this claim).
+                    let most = pool.capacity.map { min(Self.batchLimit, $0 + ahead) } ?? Self.batchLimit
+                    let room = WorkerPool.Room(
+                        claimSlots: max(1, min((result.kept + 1) / 2, most)), claimWanted: Self.batchLimit, claimAhead: ahead)
                     guard await pool.waitFor(room) else { return }
                     backlogAhead = ahead
                     continue
