@@ -69,7 +69,14 @@ public struct TaskExtra: Sendable, Hashable, Codable {
 
     /// The stored form, as text (SQLite's `LIKE` does not look into a blob).
     var stored: GTAValue {
-        .string(String(decoding: (try? GoJSONEncoder().encode(self)) ?? Self.json, as: UTF8.self))
+        // A fresh lease (what every claim writes): the encoder's output, written directly when
+        // the owner needs no escaping.
+        if let owner, attempts == 0, lost == 0, lastError == nil, runs >= 0,
+            owner.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || $0 == UInt8(ascii: "-") })
+        {
+            return .string(runs == 0 ? #"{"owner":""# + owner + #""}"# : #"{"owner":""# + owner + #"","runs":"# + String(runs) + "}")
+        }
+        return .string(String(decoding: (try? GoJSONEncoder().encode(self)) ?? Self.json, as: UTF8.self))
     }
 
     /// The stored form of `{}`.
@@ -79,6 +86,8 @@ public struct TaskExtra: Sendable, Hashable, Codable {
     /// an empty extra (the Go original would fail on them; this library never does).
     package static func read(_ bytes: [UInt8]?) -> TaskExtra {
         guard let bytes, !bytes.isEmpty else { return TaskExtra() }
+        // `{}`, what the Go original and a fresh row hold: nothing to decode.
+        if bytes.count == 2, bytes[0] == UInt8(ascii: "{"), bytes[1] == UInt8(ascii: "}") { return TaskExtra() }
         return (try? GoJSONDecoder().decode(TaskExtra.self, from: bytes)) ?? TaskExtra()
     }
 
