@@ -28,7 +28,9 @@ extension TaskManager: Service {
         try await lifecycle.run(preflight: { [self] in try await checkPeriodicTasks() }) {
             guard !dryRun else { return }
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await scanner.run() }
+                // The scanner (and the lease keeper) at high priority: a claim's continuation does
+                // not queue behind the handlers it feeds, and renewals keep their time under load.
+                group.addTask(priority: .high) { await scanner.run() }
                 group.addTask { await monitor.run() }
                 group.addTask { await periodic.run() }
                 if rescue { group.addTask { await rescuer.run() } }

@@ -87,7 +87,7 @@ final class ManagerLifecycle: Sendable {
         }
         // The stop writes to the database and renews leases while it waits: that part must not
         // inherit the cancellation that ends the loops, so it runs in a task of its own, awaited.
-        let keeping = Task { await keeper() }
+        let keeping = Task(priority: .high) { await keeper() }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await loops() }
