@@ -150,3 +150,30 @@ extension WorkerPoolTests {
         #expect(await pool.waitFor(WorkerPool.Room(claimSlots: 6, claimWanted: 256, claimAhead: 4)))
     }
 }
+
+extension WorkerPoolTests {
+    @Test func pendingWritesBeyondThePoolSizeTakeSlots() async throws {
+        // Pool of 2: up to 2 status writes may be pending for free; a third takes a slot.
+        let pool = WorkerPool(capacity: 2)
+        #expect(WorkerPool.writeLimit(2) == 2)
+        #expect(WorkerPool.writeLimit(nil) == WorkerPool.writeAllowance)
+        let written = Latch()
+        for id: UInt64 in 1...3 {
+            #expect(pool.reserveOne())
+            let returned = Latch()
+            pool.start(id: id) { job in
+                job.handlerReturned()
+                returned.open()
+                await written.wait()
+            }
+            await returned.wait()
+        }
+        #expect(pool.runningCount == 3)
+        #expect(pool.freeSlots == 1)
+        #expect(pool.reserveForClaim(upTo: 10, ahead: 4) == 5)
+        #expect(pool.settleClaim(reserved: 5, claimed: 0) == 0)
+        written.open()
+        #expect(await pool.waitUntilIdle(timeout: .seconds(10)))
+        #expect(pool.freeSlots == 2)
+    }
+}

@@ -73,10 +73,15 @@ final class WorkerPool: Sendable {
         var claimAhead = 0
     }
 
-    /// Status writes that may be pending beyond the slots before new tasks wait for them: a
-    /// bounded pool holds at most `capacity + writeAllowance` tasks in memory, and a claim
-    /// leaves at most the rows it asked for plus this many.
+    /// Status writes that may be pending before new tasks wait for them: 128, and no more than
+    /// the pool's size when it is bounded. A claim of an unbounded pool leaves at most the rows
+    /// it asked for plus this many in memory. It also bounds how many tasks whose handler has
+    /// run may be left unwritten when this instance loses its database (their rows are rescued
+    /// and run again elsewhere).
     static let writeAllowance = 128
+
+    /// ``writeAllowance`` for a pool of `capacity`.
+    static func writeLimit(_ capacity: Int?) -> Int { capacity.map { min(writeAllowance, $0) } ?? writeAllowance }
 
     private let state = Mutex(State())
     /// Where the pool's gauges go (running jobs, free slots).
@@ -98,10 +103,10 @@ final class WorkerPool: Sendable {
         s.jobs.count < room.jobs && Self.claimable(upTo: room.claimWanted, ahead: room.claimAhead, capacity: capacity, s) >= room.claimSlots
     }
 
-    /// Free slots of a bounded pool: those no handler holds, less the status writes pending
-    /// beyond ``writeAllowance``.
-    private static func free(_ capacity: Int, _ s: State) -> Int {
-        max(0, min(capacity - s.used, capacity + writeAllowance - s.used - s.writing))
+    /// Free slots of a bounded pool of `slots` (its capacity, and the slots a claim takes
+    /// ahead): those no task holds, less the status writes pending beyond the pool's write limit.
+    private static func free(_ slots: Int, capacity: Int, _ s: State) -> Int {
+        max(0, slots - s.used - max(0, s.writing - writeLimit(capacity)))
     }
 
     /// Slots a claim of up to `wanted` rows would get: the free slots and `ahead` more, less the
@@ -109,13 +114,13 @@ final class WorkerPool: Sendable {
     /// those beyond it).
     private static func claimable(upTo wanted: Int, ahead: Int, capacity: Int?, _ s: State) -> Int {
         guard let capacity else { return max(0, min(wanted, wanted + writeAllowance - s.used - s.writing)) }
-        return min(wanted, free(capacity + ahead, s))
+        return min(wanted, free(capacity + ahead, capacity: capacity, s))
     }
 
     /// Free slots now (for an unbounded pool, `Int.max`).
     var freeSlots: Int {
         guard let capacity else { return Int.max }
-        return state.withLock { Self.free(capacity, $0) }
+        return state.withLock { Self.free(capacity, capacity: capacity, $0) }
     }
 
     /// Reserves up to `wanted` slots and returns how many it got.
@@ -123,7 +128,7 @@ final class WorkerPool: Sendable {
     /// `running` in a transaction do not fall back to the scan path because they met a scan.
     func reserve(upTo wanted: Int) -> Int {
         state.withLock { s in
-            let free = capacity.map { min(wanted, Self.free($0, s)) } ?? wanted
+            let free = capacity.map { min(wanted, Self.free($0, capacity: $0, s)) } ?? wanted
             s.used += free
             let fromClaim = min(wanted - free, s.claiming)
             s.claiming -= fromClaim  // these slots pass from the claim to the tasks
@@ -138,7 +143,7 @@ final class WorkerPool: Sendable {
     /// just because it met a scan; the claim then keeps fewer rows (see ``settleClaim(reserved:claimed:)``).
     func reserveOne() -> Bool {
         state.withLock { s in
-            if capacity.map({ Self.free($0, s) > 0 }) ?? true {
+            if capacity.map({ Self.free($0, capacity: $0, s) > 0 }) ?? true {
                 s.used += 1
                 publish(s)
                 return true
