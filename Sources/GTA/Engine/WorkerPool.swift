@@ -74,14 +74,14 @@ final class WorkerPool: Sendable {
     }
 
     /// Status writes that may be pending before new tasks wait for them: 128, and no more than
-    /// the pool's size when it is bounded. A claim of an unbounded pool leaves at most the rows
+    /// twice the pool's size when it is bounded. A claim of an unbounded pool leaves at most the rows
     /// it asked for plus this many in memory. It also bounds how many tasks whose handler has
     /// run may be left unwritten when this instance loses its database (their rows are rescued
     /// and run again elsewhere).
     static let writeAllowance = 128
 
     /// ``writeAllowance`` for a pool of `capacity`.
-    static func writeLimit(_ capacity: Int?) -> Int { capacity.map { min(writeAllowance, $0) } ?? writeAllowance }
+    static func writeLimit(_ capacity: Int?) -> Int { capacity.map { min(writeAllowance, 2 * $0) } ?? writeAllowance }
 
     private let state = Mutex(State())
     /// Where the pool's gauges go (running jobs, free slots).
@@ -221,7 +221,9 @@ final class WorkerPool: Sendable {
                 let now = state.withLock { s -> Bool? in
                     if Task.isCancelled { return false }
                     if let capacity, s.active >= capacity {
-                        s.gate.append((token, continuation))
+                        // In start order (the order of the claim), whichever task gets here first.
+                        let at = s.gate.firstIndex { $0.token > token } ?? s.gate.endIndex
+                        s.gate.insert((token, continuation), at: at)
                         return nil
                     }
                     Self.admit(token, &s)
@@ -311,6 +313,9 @@ final class WorkerPool: Sendable {
 
     /// How many jobs are in flight (handlers running or status writes pending).
     var runningCount: Int { state.withLock { $0.jobs.count } }
+
+    /// How many jobs wait for a handler slot.
+    var queuedCount: Int { state.withLock { $0.gate.count } }
 
     /// How many jobs have their handler running.
     var handlerCount: Int { state.withLock { $0.active } }
