@@ -8,9 +8,10 @@ import Synchronization
 /// Writes the final status of finished tasks (`running -> succeeded | failed`, or the delete of
 /// a clean-succeeded kind), batching the writes of tasks that end close together.
 ///
-/// A task's end is queued and its job waits until the statement carrying it has run, so the
-/// pool (and ``TaskManager/stop(wait:)``, and the lease keeper) still sees the task until its
-/// row is written; its slot is already free for the next task. One statement runs at a time;
+/// A task's end is queued (``enqueue(id:key:outcome:done:)``) and its pool job lasts until the
+/// statement carrying it has run, so the pool (and ``TaskManager/stop(wait:)``, and the lease
+/// keeper) still sees the task until its row is written; its slot is already free for the next
+/// task, and its Swift task has ended. One statement runs at a time;
 /// while it runs, later ends queue up and go together in the next statement
 /// (`UPDATE ... WHERE task_status = 'running' AND id IN (...)`). Another statement starts beside
 /// it (up to ``maxWriters``) only while ends pile up (``backlogPerWriter`` per statement

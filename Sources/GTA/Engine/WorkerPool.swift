@@ -21,7 +21,7 @@ final class WorkerPool: Sendable {
         var used = 0
         /// Jobs running their handler.
         var active = 0
-        /// Jobs waiting for a handler slot, first come first served.
+        /// Jobs waiting for a handler slot, in start (claim) order.
         var gate: [(token: Int, continuation: CheckedContinuation<Bool, Never>)] = []
         /// How long handlers took, as a moving average (`nil` until one returned).
         var meanHandler: Duration?
@@ -74,13 +74,14 @@ final class WorkerPool: Sendable {
     }
 
     /// Status writes that may be pending before new tasks wait for them: 128, and no more than
-    /// twice the pool's size when it is bounded. A claim of an unbounded pool leaves at most the rows
-    /// it asked for plus this many in memory. It also bounds how many tasks whose handler has
+    /// twice the pool's size when it is bounded (``writeLimit(_:)``). A claim of an unbounded
+    /// pool leaves at most the rows it asked for plus this many in memory. It also bounds how many tasks whose handler has
     /// run may be left unwritten when this instance loses its database (their rows are rescued
     /// and run again elsewhere).
     static let writeAllowance = 128
 
-    /// ``writeAllowance`` for a pool of `capacity`.
+    /// The pending status writes allowed for a pool of `capacity`: ``writeAllowance``, and no
+    /// more than twice a bounded pool's size.
     static func writeLimit(_ capacity: Int?) -> Int { capacity.map { min(writeAllowance, 2 * $0) } ?? writeAllowance }
 
     private let state = Mutex(State())
@@ -110,8 +111,8 @@ final class WorkerPool: Sendable {
     }
 
     /// Slots a claim of up to `wanted` rows would get: the free slots and `ahead` more, less the
-    /// status writes pending beyond ``writeAllowance`` (for an unbounded pool: `wanted` less
-    /// those beyond it).
+    /// status writes pending beyond ``writeLimit(_:)`` (for an unbounded pool: `wanted` less
+    /// those beyond ``writeAllowance``).
     private static func claimable(upTo wanted: Int, ahead: Int, capacity: Int?, _ s: State) -> Int {
         guard let capacity else { return max(0, min(wanted, wanted + writeAllowance - s.used - s.writing)) }
         return min(wanted, free(capacity + ahead, capacity: capacity, s))
@@ -157,7 +158,7 @@ final class WorkerPool: Sendable {
 
     /// Reserves up to `wanted` slots for a claim in flight (one claim at a time); end it with
     /// ``settleClaim(reserved:claimed:)``.
-    /// A claim gets the free slots, less the status writes pending beyond ``writeAllowance``.
+    /// A claim gets the free slots, less the status writes pending beyond ``writeLimit(_:)``.
     /// A bounded pool gives `ahead` slots more: their tasks wait in memory, in claim order, for
     /// a handler slot (at most `capacity` handlers run at once whatever `ahead` is).
     func reserveForClaim(upTo wanted: Int, ahead: Int = 0) -> Int {
@@ -213,7 +214,7 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// Gives the job a handler slot, at once or when one frees (first come, first served).
+    /// Gives the job a handler slot, at once or when one frees (in start order).
     /// Returns `false` when the job is cancelled while it waits (handed back, lease lost).
     private func enterHandler(_ token: Int) async -> Bool {
         await withTaskCancellationHandler {
