@@ -26,7 +26,8 @@ struct Bench: Sendable {
         if !options.json {
             print("gta-bench \(isoUTC(started))")
             print("server: \(server.summary)")
-            print("client: \(BuildInfo.linking), \(MallocSettings.summary), \(OpenSSLSettings.summary), clean start-up pages dropped: \(CleanPages.enabled ? "yes" : "no"), Foundation mapped: \(BuildInfo.foundationMapped)")
+            print("client: \(BuildInfo.linking), \(BuildInfo.connector), \(MallocSettings.summary), \(OpenSSLSettings.summary), clean start-up pages dropped: \(CleanPages.enabled ? "yes" : "no"), Foundation mapped: \(BuildInfo.foundationMapped)")
+            print(BuildInfo.layout)
             print("tasks \(options.tasks), producers \(options.producers), runs \(options.runs), B3 calls \(options.latencyCalls), B4 batch \(options.batchSize), B2x4 processes \(options.processes)")
             print("")
         }

@@ -5,7 +5,8 @@ import Glibc
 
 /// `gta-bench`: the scenarios of BENCHMARK.md against a MariaDB server.
 /// `gta-bench --help` lists the options. `gta-bench __worker ...` is the hidden worker mode
-/// the four-process scan drain (B2x4) launches.
+/// the four-process scan drain (B2x4) launches; `gta-bench __link-order ...` writes the symbol
+/// ordering file of `scripts/bench`'s second link (`LinkOrder`).
 @main
 struct GTABench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,14 +21,17 @@ struct GTABench: AsyncParsableCommand {
 
     @OptionGroup var options: BenchOptions
 
-    /// `gta-bench __worker ...` is B2x4's worker (`Worker`), parsed on its own so that it stays
-    /// out of the usage line; anything else is the benchmark.
+    /// `gta-bench __worker ...` is B2x4's worker (`Worker`) and `gta-bench __link-order ...`
+    /// writes a link order (`LinkOrder`), each parsed on its own so that they stay out of the
+    /// usage line; anything else is the benchmark.
     static func main() async {
         MallocSettings.apply()
         OpenSSLSettings.apply()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == Worker.command {
             await Worker.main(Array(arguments.dropFirst()))
+        } else if arguments.first == LinkOrder.command {
+            LinkOrder.main(Array(arguments.dropFirst()))
         } else {
             await main(arguments)
         }

@@ -28,12 +28,17 @@ struct ErrorTests {
         defer { Task { await db.shutdown() } }
         try await recreate(db, "conn_deadlock", "id INT PRIMARY KEY, v INT NOT NULL")
         try await db.execute("INSERT INTO conn_deadlock VALUES (1, 0), (2, 0)")
+        // Each transaction takes its first row before either asks for the other's, whatever the
+        // machine's load: then the second requests close a cycle, and InnoDB picks a victim.
+        let (aLocked, aLockedSignal) = AsyncStream<Void>.makeStream()
+        let (bLocked, bLockedSignal) = AsyncStream<Void>.makeStream()
         let errors = await withTaskGroup(of: (any Error)?.self) { group in
             group.addTask {
                 await caught {
                     try await db.transaction { a in
                         try await a.execute("UPDATE conn_deadlock SET v = v + 1 WHERE id = 1")
-                        try await Task.sleep(for: .milliseconds(300))
+                        aLockedSignal.finish()
+                        for await _ in bLocked {}
                         try await a.execute("UPDATE conn_deadlock SET v = v + 1 WHERE id = 2")
                     }
                 }
@@ -41,9 +46,9 @@ struct ErrorTests {
             group.addTask {
                 await caught {
                     try await db.transaction { b in
-                        try await Task.sleep(for: .milliseconds(100))
+                        for await _ in aLocked {}
                         try await b.execute("UPDATE conn_deadlock SET v = v + 1 WHERE id = 2")
-                        try await Task.sleep(for: .milliseconds(400))
+                        bLockedSignal.finish()
                         try await b.execute("UPDATE conn_deadlock SET v = v + 1 WHERE id = 1")
                     }
                 }

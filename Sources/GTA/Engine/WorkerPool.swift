@@ -263,7 +263,13 @@ final class WorkerPool: Sendable {
     /// a job whose end was handed on.
     private func finish(_ token: Int, unlessLater: Bool = false) {
         update { s in
-            guard let job = s.jobs[token], !(unlessLater && job.endsLater) else { return nil }
+            guard let job = s.jobs[token] else { return nil }
+            if unlessLater && job.endsLater {
+                // Its task is over; the job waits for its status write. Letting go of the
+                // handle frees the ended task now (its frames), not when the write is done.
+                s.jobs[token]?.task = nil
+                return nil
+            }
             s.jobs.removeValue(forKey: token)
             switch job.phase {
             case .writing:

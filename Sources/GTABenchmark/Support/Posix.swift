@@ -166,6 +166,17 @@ enum BuildInfo {
         maps.contains("libswiftCore.so") ? "Swift runtime shared" : "Swift runtime static (--static-swift-stdlib)"
     }
 
+    /// Whether Connector/C and OpenSSL are shared libraries here (`libmariadb.so` mapped) or
+    /// linked in from their archives (`scripts/bench`'s default).
+    static var connector: String {
+        maps.contains("libmariadb.so") ? "Connector/C shared" : "Connector/C and OpenSSL static"
+    }
+
+    /// How `scripts/bench` linked the binary (`GTA_BENCH_LINK`, which it sets), for the header.
+    static var layout: String {
+        ProcessInfoLite.environment("GTA_BENCH_LINK") ?? "link: as built"
+    }
+
     /// Whether libFoundation or ICU is mapped into this process.
     static var foundationMapped: String {
         let text = maps

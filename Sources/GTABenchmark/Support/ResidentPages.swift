@@ -19,21 +19,42 @@ import Glibc
 /// Connector/C's later request for the configuration a no-op. What is lost: the settings of
 /// openssl.cnf (system-wide cipher or protocol policy); TLS connections still work, with
 /// OpenSSL's built-in defaults. An application's choice, like `MallocSettings`: the library
-/// makes none. libssl is looked up in the process (it comes with libmariadb), so nothing new is
-/// linked. `GTA_BENCH_OPENSSL_CONFIG=1` leaves OpenSSL to Connector/C.
+/// makes none. OpenSSL comes with Connector/C (shared or, as `scripts/bench` links it, from its
+/// archive), so nothing new is linked. `GTA_BENCH_OPENSSL_CONFIG=1` leaves OpenSSL to Connector/C.
 enum OpenSSLSettings {
     static var skipConfig: Bool { ProcessInfoLite.environment("GTA_BENCH_OPENSSL_CONFIG") != "1" }
 
+    typealias InitSSL = @convention(c) (UInt64, UnsafeRawPointer?) -> Int32
+
+    /// `OPENSSL_init_ssl`: called directly when OpenSSL is linked in from its archive
+    /// (`scripts/bench` compiles with `GTA_BENCH_STATIC_OPENSSL`: the Swift runtime's link hides
+    /// an archive's symbols from `dlsym`), else looked up in libssl.
+    private static var initSSL: InitSSL? {
+        #if GTA_BENCH_STATIC_OPENSSL
+        return openSSLInitSSL
+        #else
+        return dlsym(UnsafeMutableRawPointer(bitPattern: 0), "OPENSSL_init_ssl").map { unsafeBitCast($0, to: InitSSL.self) }
+        #endif
+    }
+
     static func apply() {
-        typealias InitSSL = @convention(c) (UInt64, UnsafeRawPointer?) -> Int32
-        guard skipConfig, let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "OPENSSL_init_ssl") else { return }
+        guard skipConfig, let initSSL else { return }
         let noLoadConfig: UInt64 = 0x80  // OPENSSL_INIT_NO_LOAD_CONFIG
-        _ = unsafeBitCast(symbol, to: InitSSL.self)(noLoadConfig, nil)
+        _ = initSSL(noLoadConfig, nil)
     }
 
     /// For the header.
-    static var summary: String { skipConfig ? "OpenSSL: no openssl.cnf" : "OpenSSL: openssl.cnf" }
+    static var summary: String {
+        guard skipConfig else { return "OpenSSL: openssl.cnf" }
+        return initSSL == nil ? "OpenSSL: openssl.cnf (OPENSSL_init_ssl not found)" : "OpenSSL: no openssl.cnf"
+    }
 }
+
+#if GTA_BENCH_STATIC_OPENSSL
+/// libssl's `OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)`.
+@_silgen_name("OPENSSL_init_ssl")
+private func openSSLInitSSL(_ options: UInt64, _ settings: UnsafeRawPointer?) -> Int32
+#endif
 
 /// Drops the start-up's clean file-backed pages from this process's page tables.
 ///
