@@ -35,6 +35,7 @@ struct Bench: Sendable {
         var results: [ScenarioResult] = []
         for scenario in options.scenarios.chosen {
             progress("\(scenario.id): running \(options.runs) run(s)")
+            MallocSettings.trim()
             results.append(try await scenario.run(bench))
         }
         if let memory = PeakMemory.result(from: results) { results.append(memory) }

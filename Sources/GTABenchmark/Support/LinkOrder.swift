@@ -117,6 +117,11 @@ struct TextSections {
     private var sections: [(symbols: Int, functionSection: Bool)] = []
     /// Symbols whose function section is named after them (locals the map does not list).
     private var functionSectionNames: Set<String> = []
+    /// For each function, the async funclets (`TQ0_`, `TY1_`, ...), partial applications (`TA`)
+    /// and async thunks (`Tu`) the compiler split off it. A callgrind profile often names only the
+    /// function (the debug information puts its funclets under its name), but each funclet is
+    /// a section of its own that runs with it.
+    private var parts: [String: [String]] = [:]
 
     /// Most symbols a section of its own may hold: a function, its aliases and thunks.
     static let ownSectionLimit = 4
@@ -137,7 +142,9 @@ struct TextSections {
             default:
                 guard inText, !sections.isEmpty else { continue }
                 sections[sections.count - 1].symbols += 1
-                sectionsOfSymbol[String(name), default: []].append(sections.count - 1)
+                let symbol = String(name)
+                if sectionsOfSymbol[symbol] == nil, let base = Self.function(of: symbol) { parts[base, default: []].append(symbol) }
+                sectionsOfSymbol[symbol, default: []].append(sections.count - 1)
             }
         }
     }
@@ -149,7 +156,9 @@ struct TextSections {
         var own: [String] = []
         var shared: [String] = []
         var sharedListed = Set<Int>()
-        for symbol in called {
+        var listed = Set<String>()
+        let withParts = called.flatMap { [$0] + (parts[$0] ?? []) }.filter { listed.insert($0).inserted }
+        for symbol in withParts {
             if let indices = sectionsOfSymbol[symbol] {
                 let sharedOnes = indices.filter { !isOwn(sections[$0]) }
                 if sharedOnes.isEmpty {
@@ -163,6 +172,25 @@ struct TextSections {
             }
         }
         return own + shared
+    }
+
+    /// The function a funclet, partial application or async thunk belongs to: `symbol` less its
+    /// trailing `TQ<n>_`, `TY<n>_`, `TA` and `Tu` suffixes; `nil` when it has none.
+    static func function(of symbol: String) -> String? {
+        var rest = Substring(symbol)
+        while true {
+            if rest.hasSuffix("TA") || rest.hasSuffix("Tu") {
+                rest = rest.dropLast(2)
+            } else if rest.hasSuffix("_"), let t = rest.dropLast().lastIndex(where: { !$0.isNumber }),
+                t < rest.index(before: rest.endIndex), rest[t] == "Q" || rest[t] == "Y",
+                t > rest.startIndex, rest[rest.index(before: t)] == "T"
+            {
+                rest = rest[..<rest.index(before: t)]
+            } else {
+                break
+            }
+        }
+        return rest.count < symbol.count && !rest.isEmpty ? String(rest) : nil
     }
 
     private func isOwn(_ section: (symbols: Int, functionSection: Bool)) -> Bool {

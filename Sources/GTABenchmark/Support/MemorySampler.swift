@@ -69,9 +69,6 @@ enum DebugRSS {
 /// Debugging aid: RSS after glibc's `malloc_trim(0)` (freed heap handed back), to tell a leak
 /// from fragmentation.
 func trimmedRSS() -> Int {
-    typealias Trim = @convention(c) (Int) -> Int32
-    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
-        _ = unsafeBitCast(symbol, to: Trim.self)(0)
-    }
+    MallocSettings.trim()
     return MemorySampler.status("VmRSS") ?? 0
 }

@@ -166,10 +166,12 @@ enum BuildInfo {
         maps.contains("libswiftCore.so") ? "Swift runtime shared" : "Swift runtime static (--static-swift-stdlib)"
     }
 
-    /// Whether Connector/C and OpenSSL are shared libraries here (`libmariadb.so` mapped) or
+    /// Whether Connector/C (with OpenSSL) and libstdc++ are shared libraries here (mapped) or
     /// linked in from their archives (`scripts/bench`'s default).
     static var connector: String {
-        maps.contains("libmariadb.so") ? "Connector/C shared" : "Connector/C and OpenSSL static"
+        let text = maps
+        return (text.contains("libmariadb.so") ? "Connector/C shared" : "Connector/C and OpenSSL static")
+            + (text.contains("libstdc++.so") ? ", libstdc++ shared" : ", libstdc++ static")
     }
 
     /// How `scripts/bench` linked the binary (`GTA_BENCH_LINK`, which it sets), for the header.
