@@ -149,9 +149,9 @@ struct TextSections {
         }
     }
 
-    /// The ordering file's lines for the functions called, in that order: those whose every
-    /// definition is in a section of its own first, then one symbol for each shared section
-    /// not listed yet.
+    /// The ordering file's lines for the functions called (with their parts), in that order:
+    /// those whose every definition is in a section of its own first, then those defined in a
+    /// shared section, one for each such section unless the symbol also has sections of its own.
     func order(_ called: [String]) -> [String] {
         var own: [String] = []
         var shared: [String] = []
@@ -163,7 +163,8 @@ struct TextSections {
                 let sharedOnes = indices.filter { !isOwn(sections[$0]) }
                 if sharedOnes.isEmpty {
                     own.append(symbol)
-                } else if sharedOnes.contains(where: { !sharedListed.contains($0) }) {
+                } else if !sharedListed.isSuperset(of: sharedOnes) || sharedOnes.count < indices.count {
+                    // A new shared section, or sections of its own to move besides.
                     sharedListed.formUnion(sharedOnes)
                     shared.append(symbol)
                 }
