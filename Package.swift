@@ -133,6 +133,8 @@ let package = Package(
         .testTarget(name: "GTABackendKitTests", dependencies: ["GTABackendKit", "GTA"]),
         .testTarget(name: "GTAMariaDBTests", dependencies: ["GTAMariaDB", "GTA", "CMariaDB"]),
         .testTarget(name: "GTASQLiteTests", dependencies: ["GTASQLite", "GTA"]),
+        // The benchmark's own logic that needs no server (the link order).
+        .testTarget(name: "GTABenchmarkTests", dependencies: ["GTABenchmark"]),
         .testTarget(name: "GTAOperationsTests", dependencies: ["GTAOperations", "GTA", "GTAMariaDB", "GTASQLite"]),
         // The dashboard in-process, the `gta` binary as a user runs it, and both in headless Chromium.
         .testTarget(
