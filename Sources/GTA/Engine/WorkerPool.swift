@@ -259,8 +259,8 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// Ends a job (and frees its slot if its handler did not already); with `unlessLater`, not
-    /// a job whose end was handed on.
+    /// Ends a job (and frees its slot if its handler did not already); with `unlessLater` (its
+    /// task returning), a job whose end was handed on only lets go of its task.
     private func finish(_ token: Int, unlessLater: Bool = false) {
         update { s in
             guard let job = s.jobs[token] else { return nil }
