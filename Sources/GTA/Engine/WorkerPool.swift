@@ -75,9 +75,9 @@ final class WorkerPool: Sendable {
 
     /// Status writes that may be pending before new tasks wait for them: 128, and no more than
     /// twice the pool's size when it is bounded (``writeLimit(_:)``). A claim of an unbounded
-    /// pool leaves at most the rows it asked for plus this many in memory. It also bounds how many tasks whose handler has
-    /// run may be left unwritten when this instance loses its database (their rows are rescued
-    /// and run again elsewhere).
+    /// pool leaves at most the rows it asked for plus this many in memory. It also bounds how
+    /// many tasks whose handler has run may be left unwritten when this instance loses its
+    /// database (their rows are rescued and run again elsewhere).
     static let writeAllowance = 128
 
     /// The pending status writes allowed for a pool of `capacity`: ``writeAllowance``, and no

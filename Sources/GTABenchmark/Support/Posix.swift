@@ -169,9 +169,8 @@ enum BuildInfo {
     /// Whether Connector/C (with OpenSSL) and libstdc++ are shared libraries here (mapped) or
     /// linked in from their archives (`scripts/bench`'s default).
     static var connector: String {
-        let text = maps
-        return (text.contains("libmariadb.so") ? "Connector/C shared" : "Connector/C and OpenSSL static")
-            + (text.contains("libstdc++.so") ? ", libstdc++ shared" : ", libstdc++ static")
+        (maps.contains("libmariadb.so") ? "Connector/C shared" : "Connector/C and OpenSSL static")
+            + (maps.contains("libstdc++.so") ? ", libstdc++ shared" : ", libstdc++ static")
     }
 
     /// How `scripts/bench` linked the binary (`GTA_BENCH_LINK`, which it sets), for the header.
@@ -181,12 +180,10 @@ enum BuildInfo {
 
     /// Whether libFoundation or ICU is mapped into this process.
     static var foundationMapped: String {
-        let text = maps
-        let found = ["libFoundation.so", "libFoundationInternationalization", "libicu", "lib_FoundationICU"].filter { text.contains($0) }
+        let found = ["libFoundation.so", "libFoundationInternationalization", "libicu", "lib_FoundationICU"].filter { maps.contains($0) }
         return found.isEmpty ? "no (nor ICU)" : "yes (\(found.joined(separator: ", ")))"
     }
 
-    private static var maps: String {
-        (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
-    }
+    /// `/proc/self/maps`, read once (at the header, when everything the bench loads is loaded).
+    private static let maps = (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
 }
