@@ -1,13 +1,45 @@
 import ArgumentParser
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `gta-bench`: the scenarios of BENCHMARK.md against a MariaDB server.
-/// `gta-bench --help` lists the options. `gta-bench __worker ...` is the hidden worker mode
-/// the four-process scan drain (B2x4) launches; `gta-bench __link-order ...` writes the symbol
-/// ordering file of `scripts/bench`'s second link (`LinkOrder`).
+/// `gta-bench`'s entry point. `gta-bench __worker ...` is B2x4's worker (`Worker`) and
+/// `gta-bench __link-order ...` writes a link order (`LinkOrder`), each parsed on its own so that
+/// they stay out of the usage line; anything else is the benchmark (`GTABench`).
+///
+/// The main thread waits for the work and then exits the process; it does not become the main
+/// queue's thread. An `async` main would hand the main thread to `dispatch_main`, which ends it
+/// with `pthread_exit`, and that unwinds its stack: in the static executable `scripts/bench`
+/// links, libgcc's first unwind reads and sorts the whole of `.eh_frame` (2.4 MB, all of it
+/// resident from then on, and its sorted index on the heap), where a dynamically linked binary
+/// looks the one frame up through `.eh_frame_hdr`. Nothing in the bench uses the main actor.
 @main
+enum GTABenchEntry {
+    static func main() {
+        MallocSettings.apply()
+        OpenSSLSettings.apply()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let done = DispatchSemaphore(value: 0)
+        // The root of everything the process does, waited for here. Detached: a task made here
+        // would inherit the main actor, whose executor is this thread, which is waiting.
+        Task.detached {
+            if arguments.first == Worker.command {
+                await Worker.main(Array(arguments.dropFirst()))
+            } else if arguments.first == LinkOrder.command {
+                LinkOrder.main(Array(arguments.dropFirst()))
+            } else {
+                await GTABench.main(arguments)
+            }
+            done.signal()
+        }
+        done.wait()
+        exit(0)
+    }
+}
+
+/// `gta-bench`: the scenarios of BENCHMARK.md against a MariaDB server.
+/// `gta-bench --help` lists the options.
 struct GTABench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gta-bench",
@@ -20,22 +52,6 @@ struct GTABench: AsyncParsableCommand {
     )
 
     @OptionGroup var options: BenchOptions
-
-    /// `gta-bench __worker ...` is B2x4's worker (`Worker`) and `gta-bench __link-order ...`
-    /// writes a link order (`LinkOrder`), each parsed on its own so that they stay out of the
-    /// usage line; anything else is the benchmark.
-    static func main() async {
-        MallocSettings.apply()
-        OpenSSLSettings.apply()
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == Worker.command {
-            await Worker.main(Array(arguments.dropFirst()))
-        } else if arguments.first == LinkOrder.command {
-            LinkOrder.main(Array(arguments.dropFirst()))
-        } else {
-            await main(arguments)
-        }
-    }
 
     func run() async throws {
         try await Bench(options: options).runAll()
@@ -53,11 +69,8 @@ enum MallocSettings {
     }
 
     static func apply() {
-        // mallopt is declared in <malloc.h>, which the Glibc module leaves out: look it up.
-        // M_ARENA_MAX is -8.
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard arenaMax > 0, let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        _ = unsafeBitCast(symbol, to: Mallopt.self)(-8, arenaMax)
+        guard arenaMax > 0 else { return }
+        _ = glibcMallopt(-8, arenaMax)  // M_ARENA_MAX
     }
 
     /// glibc's `malloc_trim(0)`: the heap a finished scenario freed goes back to the kernel.
@@ -65,9 +78,7 @@ enum MallocSettings {
     /// process holds, not from what the one before it left in malloc's free lists (B0b, which
     /// is no library code, leaves about 2 MB there). Not between the runs of one scenario.
     static func trim() {
-        typealias Trim = @convention(c) (Int) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        _ = glibcMallocTrim(0)
     }
 
     /// For the header.
@@ -75,6 +86,14 @@ enum MallocSettings {
         (arenaMax > 0 ? "malloc: M_ARENA_MAX=\(arenaMax)" : "malloc: glibc defaults") + ", trimmed before each scenario"
     }
 }
+
+// glibc's mallopt and malloc_trim are declared in <malloc.h>, which the Glibc module leaves
+// out. They are named here rather than looked up with dlsym, which finds nothing in a static
+// executable (scripts/bench links one). Both take and return plain integers.
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
 
 /// An environment variable, without Foundation.
 enum ProcessInfoLite {

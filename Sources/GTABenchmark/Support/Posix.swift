@@ -161,9 +161,12 @@ final class ChildProcess: @unchecked Sendable {
 
 /// How this binary was linked and what it mapped, for the header.
 enum BuildInfo {
-    /// Whether the Swift runtime is a shared library here (`libswiftCore.so` mapped).
+    /// Whether the Swift runtime is a shared library here (`libswiftCore.so` mapped), linked in
+    /// with glibc shared, or linked in with glibc too (`scripts/bench`'s default: no libc.so).
     static var linking: String {
-        maps.contains("libswiftCore.so") ? "Swift runtime shared" : "Swift runtime static (--static-swift-stdlib)"
+        if maps.contains("libswiftCore.so") { return "Swift runtime shared" }
+        if maps.contains("libc.so") { return "Swift runtime static (--static-swift-stdlib)" }
+        return "static executable (-static-executable: Swift runtime and glibc linked in)"
     }
 
     /// Whether Connector/C (with OpenSSL) and libstdc++ are shared libraries here (mapped) or
