@@ -33,10 +33,11 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
 
     /// The most prepared statements kept per connection.
     static let statementCacheSize = 64
-    /// The most parameters the kept statements of one connection have in all. A parameter costs
-    /// about 300 bytes between our bind arrays and Connector/C's copy; the library's batch
-    /// statements have up to 771 (a claim of 256 rows), and each padded size is a statement of
-    /// its own, so without this bound a busy connection kept about a megabyte of them.
+    /// The most parameters the kept statements of one connection have in all. A kept parameter
+    /// costs Connector/C's copy of its bind, 112 bytes (the bind arrays themselves are the
+    /// connection's, ``MariaDBScratch``, not the statement's); the library's batch statements
+    /// have up to 771 (a claim of 256 rows), and each padded size is a statement of its own, so
+    /// without this bound a busy connection would keep every padded size of each.
     static let statementCacheParameterLimit = 1024
 
     private let thread: BlockingThread
@@ -235,6 +236,7 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
                     message: "the statement has \(statement.parameterCount) placeholder(s) but \(binds.count) value(s) were bound"
                 )
             }
+            defer { scratch.releaseLargeParameters() }
             try statement.bind(binds, scratch: &scratch, time: time)
             do {
                 return try statement.execute(wantRows: wantRows, time: time)

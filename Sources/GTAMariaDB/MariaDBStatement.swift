@@ -6,9 +6,10 @@ import Foundation
 #endif
 import GTA
 
-/// A prepared statement with its bind buffers, owned by one connection and used only on that
-/// connection's thread. The buffers live as long as the statement, so a bound value stays valid
-/// until `mysql_stmt_execute` returns, and no buffer is allocated per execution.
+/// A prepared statement with its result buffers, owned by one connection and used only on that
+/// connection's thread. Its parameters are bound from the connection's ``MariaDBScratch``,
+/// which holds them until `mysql_stmt_execute` returns: a connection runs one statement at a
+/// time, so the statements it keeps need no parameter arrays of their own.
 final class MariaDBStatement {
     /// How a result column is fetched and turned into a ``GTAValue``.
     enum ColumnKind {
@@ -19,11 +20,6 @@ final class MariaDBStatement {
     let parameterCount: Int
     /// The cache's clock value at the last use, for least-recently-used eviction.
     var lastUse: UInt64 = 0
-
-    private let params: UnsafeMutablePointer<MYSQL_BIND>
-    private let paramLengths: UnsafeMutablePointer<UInt>
-    private let paramScalars: UnsafeMutablePointer<UInt64>
-    private let paramTimes: UnsafeMutablePointer<MYSQL_TIME>
 
     private var resultCount = 0
     private var results: UnsafeMutablePointer<MYSQL_BIND>?
@@ -41,19 +37,10 @@ final class MariaDBStatement {
     init(handle: UnsafeMutablePointer<MYSQL_STMT>) {
         self.handle = handle
         parameterCount = Int(mysql_stmt_param_count(handle))
-        let n = max(parameterCount, 1)
-        params = .allocate(capacity: n)
-        paramLengths = .allocate(capacity: n)
-        paramScalars = .allocate(capacity: n)
-        paramTimes = .allocate(capacity: n)
     }
 
     deinit {
         mysql_stmt_close(handle)
-        params.deallocate()
-        paramLengths.deallocate()
-        paramScalars.deallocate()
-        paramTimes.deallocate()
         freeResultBuffers()
     }
 
@@ -71,10 +58,13 @@ final class MariaDBStatement {
         resultCapacities = []
     }
 
-    /// Binds `values` (their count was checked by the caller). Text and bytes are copied into
-    /// `scratch`, which the connection owns and keeps until the execution returns.
+    /// Binds `values` (their count was checked by the caller) from `scratch`, which the
+    /// connection owns and keeps as it is until the execution returns: the parameter arrays,
+    /// and the copies of text and bytes.
     func bind(_ values: [GTAValue], scratch: inout MariaDBScratch, time: MariaDBTime) throws {
         guard parameterCount > 0 else { return }
+        scratch.reserveParameters(parameterCount)
+        let params = scratch.params, paramScalars = scratch.paramScalars, paramTimes = scratch.paramTimes
         var variableBytes = 0
         for value in values {
             switch value {
@@ -111,11 +101,11 @@ final class MariaDBStatement {
                 bind.pointee.buffer = slot
             case .string(let s):
                 let count = scratch.copy(s, at: offset)
-                bindVariable(bind, index: i, type: MYSQL_TYPE_STRING, at: scratch.base + offset, count: count)
+                bindVariable(bind, length: scratch.paramLengths + i, type: MYSQL_TYPE_STRING, at: scratch.base + offset, count: count)
                 offset += count
             case .bytes(let b):
                 let count = scratch.copy(b, at: offset)
-                bindVariable(bind, index: i, type: MYSQL_TYPE_BLOB, at: scratch.base + offset, count: count)
+                bindVariable(bind, length: scratch.paramLengths + i, type: MYSQL_TYPE_BLOB, at: scratch.base + offset, count: count)
                 offset += count
             case .date(let d):
                 time.fill(paramTimes + i, from: d)
@@ -129,14 +119,14 @@ final class MariaDBStatement {
     }
 
     private func bindVariable(
-        _ bind: UnsafeMutablePointer<MYSQL_BIND>, index: Int, type: enum_field_types,
+        _ bind: UnsafeMutablePointer<MYSQL_BIND>, length: UnsafeMutablePointer<UInt>, type: enum_field_types,
         at pointer: UnsafeMutableRawPointer, count: Int
     ) {
-        paramLengths[index] = UInt(count)
+        length.pointee = UInt(count)
         bind.pointee.buffer_type = type
         bind.pointee.buffer = pointer
         bind.pointee.buffer_length = UInt(count)
-        bind.pointee.length = paramLengths + index
+        bind.pointee.length = length
     }
 
     /// Runs the bound statement. Returns the rows (only when `wantRows`; other rows are read
@@ -324,40 +314,4 @@ final class MariaDBStatement {
         }
         return values
     }
-}
-
-/// A growable byte buffer that holds bound text and bytes until an execution returns.
-struct MariaDBScratch {
-    private(set) var base: UnsafeMutableRawPointer
-    private var capacity: Int
-
-    init() {
-        capacity = 4096
-        base = .allocate(byteCount: capacity, alignment: 8)
-    }
-
-    mutating func reserve(_ count: Int) {
-        guard count > capacity else { return }
-        base.deallocate()
-        capacity = max(count, capacity * 2)
-        base = .allocate(byteCount: capacity, alignment: 8)
-    }
-
-    /// Copies the UTF-8 of `string` to `offset`; returns the byte count.
-    func copy(_ string: String, at offset: Int) -> Int {
-        var string = string
-        return string.withUTF8 { utf8 in
-            if let source = utf8.baseAddress { (base + offset).copyMemory(from: source, byteCount: utf8.count) }
-            return utf8.count
-        }
-    }
-
-    func copy(_ bytes: [UInt8], at offset: Int) -> Int {
-        bytes.withUnsafeBytes { raw in
-            if let source = raw.baseAddress { (base + offset).copyMemory(from: source, byteCount: raw.count) }
-            return raw.count
-        }
-    }
-
-    func free() { base.deallocate() }
 }

@@ -68,6 +68,44 @@ struct RoundTripTests {
         }
     }
 
+    /// A connection binds every statement from one set of parameter arrays, which it gives back
+    /// after a statement of more than `MariaDBScratch.keptParameters`: statements of many and
+    /// few parameters, in turn and each run again from the statement cache, on one connection.
+    @Test func largeAndSmallStatementsInTurnOnOneConnection() async throws {
+        let db = try testDatabase { $0.maximumConnections = 1 }
+        defer { Task { await db.shutdown() } }
+        try await recreate(db, "conn_wide_binds", "id BIGINT PRIMARY KEY, s VARCHAR(40) NOT NULL, t DATETIME NULL")
+        let when = Date(timeIntervalSince1970: 1_700_000_000)
+        func insert(_ ids: Range<Int>) async throws {
+            let rows = Array(repeating: "(?, ?, ?)", count: ids.count).joined(separator: ", ")
+            var binds: [GTAValue] = []
+            for id in ids { binds += [.int(Int64(id)), .string("row \(id) é"), .date(when.addingTimeInterval(Double(id)))] }
+            let result = try await db.execute("INSERT INTO conn_wide_binds (id, s, t) VALUES \(rows)", binds)
+            #expect(result.rowsAffected == ids.count)
+        }
+        func select(_ ids: [Int]) async throws -> [GTARow] {
+            let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            return try await db.query("SELECT id, s, t FROM conn_wide_binds WHERE id IN (\(list)) ORDER BY id", ids.map { .int(Int64($0)) })
+        }
+        try await insert(0..<100)  // 300 parameters
+        try await insert(100..<102)  // 6
+        try await insert(102..<202)  // 300 again, the cached statement
+        try await insert(202..<203)  // 3
+        for round in 0..<2 {
+            let wide = try await select(Array(stride(from: 1, to: 203, by: 2)))  // 101 parameters
+            #expect(wide.count == 101, "round \(round)")
+            for (n, row) in wide.enumerated() {
+                let id = 2 * n + 1
+                #expect(row["id"] == .int(Int64(id)))
+                #expect(row["s"] == .string("row \(id) é"))
+                #expect(row["t"] == .date(when.addingTimeInterval(Double(id))))
+            }
+            let narrow = try await select([202, 0])
+            #expect(narrow.map { $0["id"] } == [.int(0), .int(202)], "round \(round)")
+            #expect(narrow.last?["s"] == .string("row 202 é"))
+        }
+    }
+
     @Test func literalsWithoutBindsAreTyped() async throws {
         let db = try testDatabase()
         defer { Task { await db.shutdown() } }
