@@ -236,7 +236,7 @@ public final class MariaDBConnection: GTAExecutor, @unchecked Sendable {
                     message: "the statement has \(statement.parameterCount) placeholder(s) but \(binds.count) value(s) were bound"
                 )
             }
-            defer { scratch.releaseLargeParameters() }
+            defer { scratch.releaseLarge() }
             try statement.bind(binds, scratch: &scratch, time: time)
             do {
                 return try statement.execute(wantRows: wantRows, time: time)

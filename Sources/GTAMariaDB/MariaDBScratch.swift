@@ -7,13 +7,17 @@ import CMariaDB
 ///
 /// One set per connection rather than one per prepared statement: a parameter costs about
 /// 170 bytes here, the library's batch statements have up to 771 parameters, and each padded
-/// size is a statement of its own. Arrays of more than ``keptParameters`` are given back after
-/// the execution (``releaseLargeParameters()``), so that a connection between two batch
-/// statements holds only the small set.
+/// size is a statement of its own. Arrays of more than ``keptParameters`` and a byte buffer of
+/// more than ``keptBytes`` are given back after the execution (``releaseLarge()``), so that a
+/// connection between two batch statements, or after one large argument, holds only the small
+/// set.
 struct MariaDBScratch {
-    /// The parameter arrays kept between executions hold this many. Default: 32 (the library's
-    /// statements other than the batch ones have at most 14 parameters).
+    /// The parameter arrays kept between executions hold this many: 32, room for the library's
+    /// single-row statements (a task's insert has 7 to 9); its batch statements have more.
     static let keptParameters = 32
+    /// The byte buffer kept between executions holds this many bytes: 64 kB. It starts at 4 kB
+    /// and grows to the text and bytes of the widest execution (up to the packet limit).
+    static let keptBytes = 65_536
 
     private(set) var base: UnsafeMutableRawPointer
     private var capacity: Int
@@ -46,11 +50,15 @@ struct MariaDBScratch {
         reallocateParameters(count)
     }
 
-    /// Back to ``keptParameters`` when the last execution needed more. Called once an execution
-    /// has returned.
-    mutating func releaseLargeParameters() {
-        guard parameterCapacity > Self.keptParameters else { return }
-        reallocateParameters(Self.keptParameters)
+    /// Back to ``keptParameters`` and to ``keptBytes`` when the last execution needed more.
+    /// Called once an execution has returned.
+    mutating func releaseLarge() {
+        if parameterCapacity > Self.keptParameters { reallocateParameters(Self.keptParameters) }
+        if capacity > Self.keptBytes {
+            base.deallocate()
+            capacity = Self.keptBytes
+            base = .allocate(byteCount: capacity, alignment: 8)
+        }
     }
 
     private mutating func reallocateParameters(_ count: Int) {

@@ -68,13 +68,14 @@ struct RoundTripTests {
         }
     }
 
-    /// A connection binds every statement from one set of parameter arrays, which it gives back
-    /// after a statement of more than `MariaDBScratch.keptParameters`: statements of many and
-    /// few parameters, in turn and each run again from the statement cache, on one connection.
+    /// A connection binds every statement from one set of parameter arrays and one byte buffer,
+    /// which it gives back after a statement of more than `MariaDBScratch.keptParameters` or
+    /// `keptBytes`: statements of many and few parameters and of long and short text, in turn
+    /// and each run again from the statement cache, on one connection.
     @Test func largeAndSmallStatementsInTurnOnOneConnection() async throws {
         let db = try testDatabase { $0.maximumConnections = 1 }
         defer { Task { await db.shutdown() } }
-        try await recreate(db, "conn_wide_binds", "id BIGINT PRIMARY KEY, s VARCHAR(40) NOT NULL, t DATETIME NULL")
+        try await recreate(db, "conn_wide_binds", "id BIGINT PRIMARY KEY, s VARCHAR(40) NOT NULL, t DATETIME NULL, note MEDIUMTEXT NULL")
         let when = Date(timeIntervalSince1970: 1_700_000_000)
         func insert(_ ids: Range<Int>) async throws {
             let rows = Array(repeating: "(?, ?, ?)", count: ids.count).joined(separator: ", ")
@@ -104,6 +105,14 @@ struct RoundTripTests {
             #expect(narrow.map { $0["id"] } == [.int(0), .int(202)], "round \(round)")
             #expect(narrow.last?["s"] == .string("row 202 é"))
         }
+        // Long text (past the 64 kB the buffer keeps), short text, long text again.
+        let long = [String(repeating: "long é ", count: 40_000), String(repeating: "autre ü ", count: 30_000)]
+        let update = "UPDATE conn_wide_binds SET note = ? WHERE id = ?"
+        #expect(try await db.execute(update, [.string(long[0]), .int(5)]).rowsAffected == 1)
+        #expect(try await db.execute(update, [.string("short"), .int(6)]).rowsAffected == 1)
+        #expect(try await db.execute(update, [.string(long[1]), .int(7)]).rowsAffected == 1)
+        let notes = try await db.query("SELECT id, note FROM conn_wide_binds WHERE id IN (?, ?, ?) ORDER BY id", [.int(5), .int(6), .int(7)])
+        #expect(notes.map { $0["note"] } == [.string(long[0]), .string("short"), .string(long[1])])
     }
 
     @Test func literalsWithoutBindsAreTyped() async throws {
